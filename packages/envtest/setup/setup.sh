@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Provides the real peers kubediag's tests run against, built once and cached by version:
+#   kube-apiserver, kubectl (from k8s.io/kubernetes through a wrapper module), etcd (the version
+#   Kubernetes pins), an OpenTelemetry Collector (collector builder), go tool pprof (ships with Go)
+#   and Prometheus (Debian package).
+# Usage: setup.sh [--print-dir] [--no-apt] [--only control-plane|otelcol]
+# Env:   KUBEDIAG_CACHE   cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/kubediag)
+#        KUBEDIAG_ASSETS  existing kube-apiserver/etcd/kubectl directory: skips their build
+set -euo pipefail
+
+K8S_VERSION="${KUBEDIAG_K8S_VERSION:-v1.35.4}"
+OTELCOL_VERSION="${KUBEDIAG_OTELCOL_VERSION:-0.164.0}"
+CACHE_ROOT="${KUBEDIAG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubediag}"
+ASSETS_DIR="$CACHE_ROOT/k8s-$K8S_VERSION"
+OTELCOL_DIR="$CACHE_ROOT/otelcol-$OTELCOL_VERSION"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+print_dir=0; use_apt=1; only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --print-dir) print_dir=1 ;;
+    --no-apt) use_apt=0 ;;
+    --only) only="$2"; shift ;;
+    *) echo "setup.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$print_dir" = 1 ]; then echo "$ASSETS_DIR"; exit 0; fi
+
+log() { printf '[kubediag-setup] %s\n' "$*" >&2; }
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+
+build_control_plane() {
+  if [ -n "${KUBEDIAG_ASSETS:-}" ]; then
+    log "KUBEDIAG_ASSETS=$KUBEDIAG_ASSETS: using existing binaries"; return 0
+  fi
+  if [ -x "$ASSETS_DIR/kube-apiserver" ] && [ -x "$ASSETS_DIR/etcd" ] && [ -x "$ASSETS_DIR/kubectl" ]; then
+    log "control plane $K8S_VERSION cached in $ASSETS_DIR"; return 0
+  fi
+  local minor patch staging_version mod work etcd_version
+  minor="$(echo "$K8S_VERSION" | cut -d. -f2)"; patch="$(echo "$K8S_VERSION" | cut -d. -f3)"
+  staging_version="v0.$minor.$patch"
+  work="$CACHE_ROOT/build/k8s-$K8S_VERSION"
+  mkdir -p "$work" "$ASSETS_DIR"
+  log "building kube-apiserver, kubectl and etcd $K8S_VERSION in $work (cold: tens of minutes)"
+  mod="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [ -f "$mod" ] || { log "cannot download k8s.io/kubernetes@$K8S_VERSION from the Go module proxy"; exit 1; }
+  etcd_version="$(grep -E '^\s+go.etcd.io/etcd/server/v3 ' "$mod" | awk '{print $2}')"
+  {
+    echo "module kubediag.local/control-plane"
+    echo
+    echo "go $(sed -n 's/^go \(.*\)/\1/p' "$mod")"
+    echo
+    grep '^godebug' "$mod" || true
+    echo
+    echo "require ("
+    echo "	k8s.io/kubernetes $K8S_VERSION"
+    echo "	go.etcd.io/etcd/server/v3 $etcd_version"
+    echo ")"
+    echo
+    echo "replace ("
+    # Every staging module k8s.io/kubernetes maps to ./staging/src is published as v0.<minor>.<patch>.
+    grep -E '=> ./staging/src/' "$mod" | awk -v v="$staging_version" '{print "\t" $1 " => " $1 " " v}'
+    echo ")"
+  } > "$work/go.mod"
+  cat > "$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "go.etcd.io/etcd/server/v3"
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+GO
+  local date ldflags
+  date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  ldflags="-s -w -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+  ldflags="$ldflags -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitTreeState=clean"
+  ldflags="$ldflags -X k8s.io/component-base/version.gitCommit=0000000000000000000000000000000000000000 -X k8s.io/component-base/version.buildDate=$date"
+  ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
+  (
+    cd "$work"
+    go mod download
+    # -p 2: two cores; the linker of kube-apiserver peaks at a few GB.
+    go build -p 2 -trimpath -ldflags "$ldflags" -o "$ASSETS_DIR/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+    go build -p 2 -trimpath -ldflags "$ldflags" -o "$ASSETS_DIR/kubectl.tmp" k8s.io/kubernetes/cmd/kubectl
+    go build -p 2 -trimpath -ldflags "-s -w" -o "$ASSETS_DIR/etcd.tmp" go.etcd.io/etcd/server/v3
+  )
+  for b in kube-apiserver kubectl etcd; do mv "$ASSETS_DIR/$b.tmp" "$ASSETS_DIR/$b"; done
+  "$ASSETS_DIR/kube-apiserver" --version >&2
+}
+
+build_otelcol() {
+  if [ -x "$OTELCOL_DIR/otelcol" ]; then log "otelcol $OTELCOL_VERSION cached in $OTELCOL_DIR"; return 0; fi
+  local work="$CACHE_ROOT/build/otelcol-$OTELCOL_VERSION"
+  mkdir -p "$work" "$OTELCOL_DIR"
+  log "building the OpenTelemetry Collector $OTELCOL_VERSION"
+  GOBIN="$work/bin" go install "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"
+  sed -e "s/@VERSION@/$OTELCOL_VERSION/g" -e "s#@OUT@#$work/dist#" "$here/otelcol-builder.yaml" > "$work/builder.yaml"
+  (cd "$work" && GOFLAGS= "$work/bin/builder" --config "$work/builder.yaml")
+  cp "$work/dist/otelcol-kubediag" "$OTELCOL_DIR/otelcol.tmp" && mv "$OTELCOL_DIR/otelcol.tmp" "$OTELCOL_DIR/otelcol"
+}
+
+install_apt() {
+  [ "$use_apt" = 1 ] || return 0
+  if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then return 0; fi
+  log "installing Prometheus from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends prometheus >&2
+  # The package starts a service on :9090 where an init system exists; tests run their own.
+  (service prometheus stop || systemctl stop prometheus || true) >/dev/null 2>&1
+}
+
+case "$only" in
+  control-plane) build_control_plane ;;
+  otelcol) build_otelcol ;;
+  "") install_apt; build_control_plane; build_otelcol ;;
+  *) echo "setup.sh: --only takes control-plane or otelcol" >&2; exit 2 ;;
+esac
+command -v go >/dev/null && log "go tool pprof: $(go version)"
+log "ready: control plane in ${KUBEDIAG_ASSETS:-$ASSETS_DIR}, otelcol in $OTELCOL_DIR"
