@@ -1,0 +1,22 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { createToken, uniqueName } from '../src/fixtures.ts';
+import { ENVTEST_ERROR_CODES } from '../src/errors.ts';
+
+describe('unit: fixtures', () => {
+  it('makes unique DNS-1123 labels from any prefix', () => {
+    const a = uniqueName('My_Test.Case');
+    expect(a).toMatch(/^my-test-case-[0-9a-f]{8}$/);
+    expect(uniqueName('x')).not.toBe(uniqueName('x'));
+    expect(uniqueName('a'.repeat(100)).length).toBe(63);
+    expect(uniqueName('---')).toMatch(/^x-[0-9a-f]{8}$/);
+  });
+
+  it('refuses a token lifetime under the apiserver minimum of 600 s before calling it', async () => {
+    const kc = {} as KubeConfig; // never used: validation comes first
+    await expect(createToken(kc, 'ns', 'sa', { expirationSeconds: 599 })).rejects.toMatchObject({
+      code: ENVTEST_ERROR_CODES.INVALID_OPTIONS,
+      message: 'create token for ns/sa: invalid expirationSeconds; expected an integer >= 600, got 599',
+    });
+  });
+});
