@@ -1,0 +1,41 @@
+/**
+ * Always-allow paths with kube-apiserver's `--authorization-always-allow-paths` syntax
+ * (k8s.io/apiserver pkg/authorization/path): the leading `/` is optional, `""` or `/` matches the root,
+ * and a single trailing `*` makes a prefix match. A `*` anywhere else is an error.
+ */
+export interface PathMatcher {
+  /** True when `path` (no query) is always allowed. */
+  matches(path: string): boolean;
+}
+
+/** Returns the apiserver's error text for an invalid pattern, or undefined when the pattern is valid. */
+export function checkAlwaysAllowPath(pattern: string): string | undefined {
+  const p = pattern.startsWith('/') ? pattern.slice(1) : pattern;
+  if (p.length > 0 && p.slice(0, -1).includes('*')) return `only trailing * allowed in ${JSON.stringify(p)}`;
+  return undefined;
+}
+
+/**
+ * Compiles always-allow patterns. Throws a plain Error with the apiserver's text for an invalid
+ * pattern; options validation reports the same text with its field path before this runs.
+ */
+export function compileAlwaysAllowPaths(patterns: readonly string[]): PathMatcher {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const pattern of patterns) {
+    const problem = checkAlwaysAllowPath(pattern);
+    if (problem !== undefined) throw new Error(problem);
+    const p = pattern.startsWith('/') ? pattern.slice(1) : pattern;
+    if (p.endsWith('*')) prefixes.push(p.slice(0, -1));
+    else exact.add(p);
+  }
+  if (exact.size === 0 && prefixes.length === 0) return { matches: () => false };
+  return {
+    matches(path: string): boolean {
+      const p = path.startsWith('/') ? path.slice(1) : path;
+      if (exact.has(p)) return true;
+      for (const prefix of prefixes) if (p.startsWith(prefix)) return true;
+      return false;
+    },
+  };
+}

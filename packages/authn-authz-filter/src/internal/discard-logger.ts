@@ -1,0 +1,12 @@
+import type { Logger, Verbose } from '../logger.ts';
+
+const disabled: Verbose = { enabled: false, info: () => {} };
+
+/** A logger that writes nothing: the default when the core is used without a host server. */
+export const discardLogger: Logger = {
+  info: () => {},
+  error: () => {},
+  V: () => disabled,
+  withName: () => discardLogger,
+  withValues: () => discardLogger,
+};

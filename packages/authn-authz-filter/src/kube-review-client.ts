@@ -1,0 +1,236 @@
+import http from 'node:http';
+import https from 'node:https';
+import { AuthnAuthzError, ERROR_CODES } from './errors.ts';
+import type {
+  ReviewClient,
+  SubjectAccessReviewSpec,
+  SubjectAccessReviewStatus,
+  TokenReviewSpec,
+  TokenReviewStatus,
+} from './review-client.ts';
+
+/**
+ * The part of a `@kubernetes/client-node` KubeConfig this client uses. Declared structurally so the
+ * package does not load client-node (≈400 ms) just for types, and so v1 and v2 both fit.
+ */
+export interface KubeConfigLike {
+  getCurrentCluster(): { readonly server: string; readonly proxyUrl?: string | undefined } | null;
+  applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
+}
+
+/** Largest review answer accepted; real ones are a few hundred bytes. */
+export const MAX_REVIEW_RESPONSE_BYTES: number = 1 << 20;
+
+const TOKEN_REVIEW_PATH = '/apis/authentication.k8s.io/v1/tokenreviews';
+const SAR_PATH = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+
+const RBAC_HINT = {
+  tokenreviews:
+    'the operator identity lacks RBAC to create tokenreviews.authentication.k8s.io; bind the ClusterRole system:auth-delegator (or a role with create on tokenreviews and subjectaccessreviews) to its ServiceAccount',
+  subjectaccessreviews:
+    'the operator identity lacks RBAC to create subjectaccessreviews.authorization.k8s.io; bind the ClusterRole system:auth-delegator (or a role with create on tokenreviews and subjectaccessreviews) to its ServiceAccount',
+} as const;
+
+type TlsMaterial = Pick<
+  https.AgentOptions,
+  'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'
+>;
+const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  return a === b;
+}
+
+/**
+ * A ReviewClient that POSTs TokenReviews and SubjectAccessReviews to the apiserver of `kubeConfig`.
+ *
+ * Credentials are applied per call through `applyToHTTPSOptions`, so rotated service account tokens and
+ * exec plugins keep working; the TLS connection pool is kept across calls and rebuilt only when the TLS
+ * material changes (client-node would otherwise create a new agent, and a new handshake, per call).
+ * Clusters reached through a proxy use client-node's proxy agent per call.
+ */
+export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient & { close(): void } {
+  let agent: https.Agent | undefined;
+  let material: TlsMaterial | undefined;
+
+  function agentFor(opts: https.RequestOptions): https.Agent {
+    const next: TlsMaterial = {};
+    for (const f of TLS_FIELDS) if (opts[f] !== undefined) (next as Record<string, unknown>)[f] = opts[f];
+    if (
+      agent !== undefined &&
+      material !== undefined &&
+      TLS_FIELDS.every((f) => sameValue(material?.[f], next[f]))
+    ) {
+      return agent;
+    }
+    const previous = agent;
+    // Let requests still using the previous pool finish before closing its sockets.
+    if (previous !== undefined) setTimeout(() => previous.destroy(), 60_000).unref();
+    agent = new https.Agent({ ...next, keepAlive: true, maxSockets: 32, maxFreeSockets: 4, timeout: 60_000 });
+    material = next;
+    return agent;
+  }
+
+  async function post<T>(
+    what: 'tokenreviews' | 'subjectaccessreviews',
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (cluster === null || typeof cluster.server !== 'string' || cluster.server === '') {
+      throw new AuthnAuthzError(
+        ERROR_CODES.INVALID_KUBECONFIG,
+        `${what} request failed: the kubeconfig has no current cluster with a server URL`,
+      );
+    }
+    const payload = Buffer.from(JSON.stringify(body));
+    const opts: https.RequestOptions = { method: 'POST', headers: {} };
+    await kubeConfig.applyToHTTPSOptions(opts);
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    const secure = url.protocol === 'https:';
+    const requestAgent =
+      cluster.proxyUrl !== undefined && cluster.proxyUrl !== ''
+        ? opts.agent
+        : secure
+          ? agentFor(opts)
+          : undefined;
+    const headers = {
+      ...(opts.headers as Record<string, string> | undefined),
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'Content-Length': String(payload.length),
+      'User-Agent': 'kubediag-authn-authz-filter',
+    };
+    const requestOptions: https.RequestOptions = { ...opts, method: 'POST', headers, signal };
+    if (requestAgent !== undefined) requestOptions.agent = requestAgent;
+    else delete requestOptions.agent;
+
+    return new Promise<T>((resolve, reject) => {
+      const req = (secure ? https : http).request(url, requestOptions, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_REVIEW_RESPONSE_BYTES) {
+            req.destroy(
+              new AuthnAuthzError(
+                ERROR_CODES.INVALID_REVIEW_RESPONSE,
+                `${what} request failed: answer larger than ${MAX_REVIEW_RESPONSE_BYTES} bytes`,
+              ),
+            );
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (status >= 200 && status < 300) {
+            try {
+              const parsed = JSON.parse(text) as { status?: T };
+              if (
+                parsed === null ||
+                typeof parsed !== 'object' ||
+                typeof parsed.status !== 'object' ||
+                parsed.status === null
+              ) {
+                throw new Error('no status object in the answer');
+              }
+              resolve(parsed.status);
+            } catch (cause) {
+              reject(
+                new AuthnAuthzError(
+                  ERROR_CODES.INVALID_REVIEW_RESPONSE,
+                  `${what} request failed: unreadable answer from the apiserver`,
+                  { cause },
+                ),
+              );
+            }
+            return;
+          }
+          reject(httpError(what, status, text, res.headers['retry-after']));
+        });
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err instanceof AuthnAuthzError) return reject(err);
+        const code = typeof err.code === 'string' ? err.code : undefined;
+        reject(
+          new AuthnAuthzError(ERROR_CODES.REVIEW_FAILED, `${what} request failed: ${err.message}`, {
+            cause: err,
+            details: code === undefined ? {} : { syscallCode: code },
+          }),
+        );
+      });
+      req.end(payload);
+    });
+  }
+
+  return {
+    tokenReview: (spec: TokenReviewSpec, signal: AbortSignal) =>
+      post<TokenReviewStatus>(
+        'tokenreviews',
+        TOKEN_REVIEW_PATH,
+        { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec },
+        signal,
+      ),
+    subjectAccessReview: (spec: SubjectAccessReviewSpec, signal: AbortSignal) =>
+      post<SubjectAccessReviewStatus>(
+        'subjectaccessreviews',
+        SAR_PATH,
+        { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec },
+        signal,
+      ),
+    close() {
+      agent?.destroy();
+      agent = undefined;
+      material = undefined;
+    },
+  };
+}
+
+function apiserverMessage(text: string): string {
+  // The apiserver answers errors with a JSON Status; keep its message, bounded, for the log.
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message.slice(0, 300);
+  } catch {
+    // not JSON: fall through
+  }
+  return text.slice(0, 300).trim();
+}
+
+function httpError(
+  what: 'tokenreviews' | 'subjectaccessreviews',
+  status: number,
+  text: string,
+  retryAfter: string | undefined,
+): AuthnAuthzError {
+  const said = apiserverMessage(text);
+  const suffix = said === '' ? '' : ` (apiserver said: ${said})`;
+  if (status === 401 || status === 403) {
+    const why =
+      status === 403
+        ? RBAC_HINT[what]
+        : 'the operator credentials in the kubeconfig are not accepted by the apiserver';
+    return new AuthnAuthzError(
+      ERROR_CODES.REVIEW_FORBIDDEN,
+      `${what} request failed with HTTP ${status}: ${why}${suffix}`,
+      {
+        details: { status },
+      },
+    );
+  }
+  const seconds = retryAfter === undefined ? Number.NaN : Number.parseInt(retryAfter, 10);
+  return new AuthnAuthzError(
+    ERROR_CODES.REVIEW_FAILED,
+    `${what} request failed with HTTP ${status}${suffix}`,
+    {
+      details: Number.isFinite(seconds) && seconds >= 0 ? { status, retryAfterSeconds: seconds } : { status },
+    },
+  );
+}
