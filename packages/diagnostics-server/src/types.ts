@@ -1,0 +1,67 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * Key/values for a log line: an object, or klog-style alternating pairs. Same shape as
+ * `@kubediag/klog`'s `KeyValues` (structural, so any compatible logger works).
+ */
+export type KeyValues = Readonly<Record<string, unknown>> | readonly unknown[];
+
+/** A `V(n)` gate (structural mirror of `@kubediag/klog`'s `Verbose`). */
+export interface Verbose {
+  readonly enabled: boolean;
+  info(msg: string, kv?: KeyValues): void;
+}
+
+/** The logger the server writes to (structural mirror of `@kubediag/klog`'s `Logger`). */
+export interface Logger {
+  info(msg: string, kv?: KeyValues): void;
+  error(err: unknown, msg: string, kv?: KeyValues): void;
+  V(level: number): Verbose;
+  withName(name: string): Logger;
+  withValues(kv: KeyValues): Logger;
+}
+
+/** Runtime verbosity switch behind `PUT /debug/flags/v` (structural mirror of klog's `VerbosityControl`). */
+export interface VerbosityControl {
+  readonly verbosity: number;
+  setVerbosity(v: number): void;
+  setVModule(spec: string): void;
+}
+
+/** A plain Node request handler; may return a promise (rejections become a 500). */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/**
+ * A prom-client 15 `Registry`, typed structurally so any compatible registry (or a second copy of
+ * prom-client in the dependency tree) is accepted.
+ */
+export interface MetricsRegistry {
+  /** Renders every metric in the registry's own exposition format. */
+  metrics(): Promise<string>;
+  /** `text/plain; version=0.0.4; charset=utf-8` or `application/openmetrics-text; version=1.0.0; charset=utf-8`. */
+  readonly contentType: string;
+  registerMetric?(metric: never): void;
+  getSingleMetric?(name: string): unknown;
+}
+
+/** What a {@link FilterProvider} gets once at start (mirrors controller-runtime's FilterProvider inputs). */
+export interface FilterContext {
+  /** The server's logger. */
+  logger: Logger;
+  /** The metrics registry, so the filter can register its own metrics; `undefined` when metrics are off. */
+  registry?: MetricsRegistry;
+  /** Opaque to the server; the composition root passes a `@kubernetes/client-node` KubeConfig. */
+  kubeConfig?: unknown;
+}
+
+/** Wraps one route's handler with authentication and authorization (controller-runtime's `Filter`). */
+export type Filter = (log: Logger, handler: RequestHandler) => RequestHandler;
+
+/** Builds the filter once at start; may throw or reject, which fails the start. */
+export type FilterProvider = (ctx: FilterContext) => Filter | Promise<Filter>;
+
+/**
+ * A named health check (controller-runtime's `healthz.Checker`): resolve for healthy, throw or reject
+ * for unhealthy. The error message is shown only on the single-check endpoint `/<endpoint>/<name>`.
+ */
+export type HealthCheck = (req: IncomingMessage) => void | Promise<void>;
