@@ -1,0 +1,235 @@
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The real consumer: `go tool pprof` reads profiles fetched over HTTP from a running server (a child process
+// with a plain node:http server, the handler and a workload), exactly as the Cluster API recipe does with
+// curl. A missing Go toolchain fails loudly instead of skipping.
+const here = dirname(fileURLToPath(import.meta.url));
+const pkgDir = dirname(here);
+const WORKLOAD = join(here, 'fixtures', 'workload.mjs');
+const HOT_LINE = 5; // the loop line of hotLoop in fixtures/workload.mjs
+const ALLOC_START_LINE = 27; // `export function allocateRetained` in fixtures/workload.mjs
+const TOKEN = 'test-token-not-a-secret';
+const execFileAsync = promisify(execFile);
+const require = createRequire(import.meta.url);
+
+function findGo(): string {
+  try {
+    execFileSync('go', ['version'], { stdio: 'pipe' });
+    return 'go';
+  } catch (err) {
+    throw new Error(
+      'go toolchain not found on PATH: the pprof integration tests need `go tool pprof` to read the profiles (install Go)',
+      { cause: err },
+    );
+  }
+}
+
+const go = findGo();
+const dir = mkdtempSync(join(tmpdir(), 'kdiag-pprof-'));
+const children: ChildProcess[] = [];
+
+async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--conditions=@kubediag/source', '--import', 'tsx', join(here, 'fixtures', 'server.ts')],
+    { cwd: pkgDir, env: { ...process.env, PPROF_TOKEN: TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const lines = createInterface({ input: child.stdout });
+  const port = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (l) => {
+      const m = /^LISTENING (\d+)$/.exec(l);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+  });
+  return `http://127.0.0.1:${port}/debug/pprof`;
+}
+
+/** `curl -H "Authorization: Bearer $TOKEN" URL > file`: pprof cannot send the header itself. */
+async function fetchToFile(url: string, name: string): Promise<string> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(res.status).toBe(200);
+  const file = join(dir, name);
+  writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  return file;
+}
+
+async function pprof(...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync(go, ['tool', 'pprof', ...args], { maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+/** Rows of `go tool pprof -top` after the header: [flat, flat%, sum%, cum, cum%, name...]. */
+function topRows(out: string): string[] {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => /^\s*flat\s+flat%/.test(l));
+  return lines.slice(start + 1).filter((l) => l.trim() !== '');
+}
+
+beforeAll(() => {
+  // Compiled once so the first `go tool pprof` does not count a toolchain build against a test timeout.
+  execFileSync(go, ['tool', 'pprof', '-h'], { stdio: 'ignore' });
+}, 120_000);
+
+afterAll(() => {
+  for (const c of children) c.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('integration: go tool pprof reads our profiles (inspector backend)', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await startServer({ PPROF_BUSY: '1', PPROF_ALLOC_MB: '24' });
+  });
+
+  it('CPU profile: the hot function is a top entry with its file and line', async () => {
+    const file = await fetchToFile(`${base}/profile?seconds=3`, 'cpu.pb.gz');
+    const top = topRows(await pprof('-top', '-lines', file));
+    const first3 = top.slice(0, 3).join('\n');
+    expect(first3).toContain(`hotLoop ${WORKLOAD}:${HOT_LINE}`);
+    const raw = await pprof('-raw', file);
+    expect(raw).toContain('PeriodType: cpu nanoseconds');
+    expect(raw).toContain('Period: 10000000');
+    expect(raw).toMatch(/samples\/count cpu\/nanoseconds/);
+    expect(raw).toMatch(
+      new RegExp(`hotLoop ${WORKLOAD.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${HOT_LINE}`),
+    );
+  });
+
+  it('heap profile: the allocating function holds the retained memory', async () => {
+    const file = await fetchToFile(`${base}/heap?gc=1`, 'heap.pb.gz');
+    const out = await pprof('-top', '-lines', '-unit=MB', '-sample_index=inuse_space', file);
+    expect(out).toContain('Type: inuse_space');
+    const [first] = topRows(out);
+    expect(first).toContain(`allocateRetained ${WORKLOAD}:${ALLOC_START_LINE}`);
+    // 24 MiB retained; the sampled estimate lands within a factor of two.
+    const mb = Number(/^\s*([\d.]+)MB/.exec(first ?? '')?.[1]);
+    expect(mb).toBeGreaterThan(12);
+    expect(mb).toBeLessThan(48);
+    const objects = await pprof('-top', '-sample_index=inuse_objects', file);
+    expect(objects).toContain('allocateRetained');
+  });
+
+  it('goroutine profile (debug=0) is a goroutine/count pprof listing threads and pending operations', async () => {
+    const file = await fetchToFile(`${base}/goroutine`, 'goroutine.pb.gz');
+    const out = await pprof('-top', file);
+    expect(out).toContain('Type: goroutine');
+    expect(out).toContain('pending TCPServerWrap');
+    expect(out).toContain('thread main');
+  });
+});
+
+describe('integration: go tool pprof reads our profiles (@datadog/pprof backend)', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await startServer({ PPROF_BUSY: '1', PPROF_ALLOC_MB: '24', PPROF_BACKEND: 'datadog' });
+  });
+
+  it('CPU (wall) profile: the hot function is a top entry with its file and line', async () => {
+    const file = await fetchToFile(`${base}/profile?seconds=3`, 'dd-cpu.pb.gz');
+    const out = await pprof('-top', '-lines', file);
+    expect(out).toContain('Type: wall');
+    const first3 = topRows(out).slice(0, 3).join('\n');
+    // V8 inlines hotLoop into its caller in optimised code; either frame carries the hot line.
+    expect(first3).toMatch(
+      new RegExp(`(hotLoop|tick) ${WORKLOAD.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${HOT_LINE}`),
+    );
+  });
+
+  it('heap profile: the allocating function holds the retained memory', async () => {
+    const file = await fetchToFile(`${base}/heap?gc=1`, 'dd-heap.pb.gz');
+    const out = await pprof('-top', '-sample_index=inuse_space', file);
+    expect(topRows(out)[0]).toContain('allocateRetained');
+  });
+});
+
+describe('integration: source maps', () => {
+  // Runs without tsx: a load-time transpiler rewrites every module (even .js) and its positions no longer
+  // match the file's own source map. So the package is compiled with tsc, exactly as an application ships it.
+  it('maps compiled JavaScript back to the TypeScript file and line with --enable-source-maps', async () => {
+    const app = join(dir, 'app');
+    mkdirSync(app);
+    symlinkSync(join(pkgDir, 'node_modules'), join(app, 'node_modules'));
+    await execFileAsync(process.execPath, [
+      require.resolve('typescript/bin/tsc'),
+      '-p',
+      join(pkgDir, 'tsconfig.build.json'),
+      '--outDir',
+      join(app, 'pprof'),
+      '--declaration',
+      'false',
+      '--isolatedDeclarations',
+      'false',
+    ]);
+    const src = [
+      '// compiled by the test with a source map',
+      'type Acc = { value: number };',
+      '',
+      'export function mappedHot(n: number): number {',
+      '  const acc: Acc = { value: 0 };',
+      '  for (let i = 0; i < n; i++) acc.value += Math.sqrt(i) * Math.cos(i);', // line 6
+      '  return acc.value;',
+      '}',
+      '',
+      'export function startBusyWork(): void {',
+      '  const tick = (): void => {',
+      '    const end = Date.now() + 20;',
+      '    while (Date.now() < end) mappedHot(20_000);',
+      '    setImmediate(tick);',
+      '  };',
+      '  setImmediate(tick);',
+      '}',
+      '',
+    ].join('\n');
+    const tsFile = join(app, 'hot.ts');
+    writeFileSync(tsFile, src);
+    const out = ts.transpileModule(src, {
+      fileName: 'hot.ts',
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: true },
+    });
+    // Type erasure and reformatting move the loop to another generated line, so an unmapped profile fails.
+    expect(out.outputText.split('\n').findIndex((l) => l.includes('Math.cos')) + 1).not.toBe(6);
+    writeFileSync(join(app, 'hot.js'), out.outputText);
+    writeFileSync(join(app, 'hot.js.map'), out.sourceMapText!);
+    writeFileSync(
+      join(app, 'server.mjs'),
+      [
+        "import { createServer } from 'node:http';",
+        "import { createPprofHandler } from './pprof/index.js';",
+        "import { startBusyWork } from './hot.js';",
+        'const pprof = createPprofHandler();',
+        'const server = createServer((req, res) => pprof(req, res));',
+        'startBusyWork();',
+        "server.listen(0, '127.0.0.1', () => console.log(`LISTENING ${server.address().port}`));",
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, ['--enable-source-maps', join(app, 'server.mjs')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    const port = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).on('line', (l) => {
+        const m = /^LISTENING (\d+)$/.exec(l);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/debug/pprof/profile?seconds=3`);
+    const file = join(dir, 'mapped.pb.gz');
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const top = topRows(await pprof('-top', '-lines', file));
+    expect(top.slice(0, 3).join('\n')).toContain(`mappedHot ${tsFile}:6`);
+  });
+});
