@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -7,18 +8,31 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.ts'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', '*.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // A public API is a curated list of names (opentelemetry-js): no `export *`.
-      'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'List exports by name.' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'List exports by name.' },
+      ],
       // Packages talk through their public entry points only.
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@kubediag/*/src/*', '@kubediag/*/dist/*', '../../*/src/*'], message: 'No deep imports across packages.' }] },
+        {
+          patterns: [
+            {
+              group: ['@kubediag/*/src/*', '@kubediag/*/dist/*', '../../*/src/*'],
+              message: 'No deep imports across packages.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -37,4 +51,5 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
 );

@@ -15,7 +15,8 @@ function pnpmCommand() {
 }
 
 export function ensureInstall() {
-  if (existsSync(join(root, 'node_modules', '.pnpm')) && existsSync(join(root, 'node_modules', 'vitest'))) return;
+  if (existsSync(join(root, 'node_modules', '.pnpm')) && existsSync(join(root, 'node_modules', 'vitest')))
+    return;
   const [cmd, pre] = pnpmCommand();
   process.stderr.write(`[kubediag] installing the workspace (${cmd} ${[...pre, 'install'].join(' ')})\n`);
   execFileSync(cmd, [...pre, 'install', '--frozen-lockfile'], { cwd: root, stdio: 'inherit' });

@@ -13,8 +13,12 @@ import { ensureInstall, root } from './ensure-install.mjs';
 ensureInstall();
 
 if (process.env.KUBEDIAG_SKIP_SETUP !== '1') {
-  const setup = spawnSync('bash', [join(root, 'packages/envtest/setup/setup.sh')], { cwd: root, stdio: 'inherit' });
-  if (setup.status !== 0) process.stderr.write('[kubediag] peer setup failed; integration tests will report it\n');
+  const setup = spawnSync('bash', [join(root, 'packages/envtest/setup/setup.sh')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (setup.status !== 0)
+    process.stderr.write('[kubediag] peer setup failed; integration tests will report it\n');
 }
 
 const report = join(root, `.vitest-node${process.versions.node.split('.')[0]}.json`);
@@ -22,7 +26,14 @@ rmSync(report, { force: true });
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const run = spawnSync(
   process.execPath,
-  [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...process.argv.slice(2)],
+  [
+    vitest,
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile=${report}`,
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 
@@ -32,7 +43,9 @@ if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed = r.numPassedTests;
   // A file that fails to load counts its failure even though no test in it ran.
-  failed = r.numFailedTests + (r.testResults ?? []).filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  failed =
+    r.numFailedTests +
+    (r.testResults ?? []).filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
 } else {
   failed = 1;
 }
