@@ -15,7 +15,7 @@ import {
   type DiagnosticsServer,
 } from '../src/index.ts';
 import { setupIdentities, type Identities } from './support/cluster.ts';
-import { startPrometheus, type RunningPrometheus } from './support/prometheus.ts';
+import { startPrometheus, type RunningPrometheus } from '@kubediag/envtest';
 import { waitFor } from './support/exec.ts';
 
 /** Publishes a pair like kubelet's AtomicWriter does for a Secret volume (`..data` symlink swap). */

@@ -3,7 +3,7 @@
 #   kube-apiserver, kubectl (from k8s.io/kubernetes through a wrapper module), etcd (the version
 #   Kubernetes pins), an OpenTelemetry Collector (collector builder), go tool pprof (ships with Go)
 #   and Prometheus (Debian package).
-# Usage: setup.sh [--print-dir] [--no-apt] [--only control-plane|otelcol|apt]
+# Usage: setup.sh [--print-dir] [--no-apt] [--only control-plane|otelcol|parca|apt]
 # Env:   KUBEDIAG_CACHE   cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/kubediag)
 #        KUBEDIAG_ASSETS  existing kube-apiserver/etcd/kubectl directory: skips their build
 #        KUBEDIAG_K8S_VERSION, KUBEDIAG_OTELCOL_VERSION  override the pinned versions
@@ -16,6 +16,8 @@ OTELCOL_VERSION="${KUBEDIAG_OTELCOL_VERSION:-0.162.0}"
 CACHE_ROOT="${KUBEDIAG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubediag}"
 ASSETS_DIR="$CACHE_ROOT/k8s-$K8S_VERSION"
 OTELCOL_DIR="$CACHE_ROOT/otelcol-$OTELCOL_VERSION"
+PARCA_VERSION="${KUBEDIAG_PARCA_VERSION:-0.28.0}"
+PARCA_DIR="$CACHE_ROOT/parca-$PARCA_VERSION"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 print_dir=0; use_apt=1; only=""
@@ -125,12 +127,27 @@ install_apt() {
   (service prometheus stop || systemctl stop prometheus || true) >/dev/null 2>&1
 }
 
+build_parca() {
+  if [ -x "$PARCA_DIR/parca" ]; then log "parca $PARCA_VERSION cached in $PARCA_DIR"; return 0; fi
+  # `go install ...@v$PARCA_VERSION` needs the proxy's version list, which our mirror refuses; the
+  # module itself downloads fine, so build it from a writable copy of the module.
+  local src work="$CACHE_ROOT/build/parca-$PARCA_VERSION"
+  log "building Parca $PARCA_VERSION (continuous profiler that scrapes /debug/pprof)"
+  src="$(go mod download -json "github.com/parca-dev/parca@v$PARCA_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  [ -d "$src" ] || { log "cannot download github.com/parca-dev/parca@v$PARCA_VERSION"; return 1; }
+  rm -rf "$work" && mkdir -p "$work" "$PARCA_DIR" && cp -r "$src/." "$work/" && chmod -R u+w "$work"
+  (cd "$work" && go build -p 2 -trimpath -ldflags "-s -w" -o "$PARCA_DIR/parca.tmp" ./cmd/parca)
+  mv "$PARCA_DIR/parca.tmp" "$PARCA_DIR/parca"
+  rm -rf "$work"
+}
+
 case "$only" in
   control-plane) build_control_plane ;;
   otelcol) build_otelcol ;;
+  parca) build_parca ;;
   apt) install_apt ;;
-  "") install_apt; build_control_plane; build_otelcol ;;
-  *) echo "setup.sh: --only takes control-plane, otelcol or apt" >&2; exit 2 ;;
+  "") install_apt; build_control_plane; build_otelcol; build_parca ;;
+  *) echo "setup.sh: --only takes control-plane, otelcol, parca or apt" >&2; exit 2 ;;
 esac
 command -v go >/dev/null && log "go tool pprof: $(go version)"
-log "ready: control plane in ${KUBEDIAG_ASSETS:-$ASSETS_DIR}, otelcol in $OTELCOL_DIR"
+log "ready: control plane in ${KUBEDIAG_ASSETS:-$ASSETS_DIR}, otelcol in $OTELCOL_DIR, parca in $PARCA_DIR"

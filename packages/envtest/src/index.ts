@@ -27,3 +27,5 @@ export type { PeerName } from './peers.ts';
 export { controlPlaneFromCoordinates } from './coordinates.ts';
 export type { ControlPlaneCoordinates } from './coordinates.ts';
 export { useControlPlane } from './use-control-plane.ts';
+export { startPrometheus } from './prometheus.ts';
+export type { RunningPrometheus, ScrapeJob, TargetState } from './prometheus.ts';

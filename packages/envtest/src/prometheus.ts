@@ -2,9 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPeer } from '@kubediag/envtest';
-import { freePort, waitFor } from './exec.ts';
+import { EnvtestError, ENVTEST_ERROR_CODES } from './errors.ts';
+import { freePort } from './internal/ports.ts';
+import { findPeer } from './peers.ts';
 
+/** One scrape job: a `host:port` served over HTTPS with a bearer token, verified against `caPem`. */
 export interface ScrapeJob {
   name: string;
   target: string;
@@ -12,6 +14,7 @@ export interface ScrapeJob {
   caPem: string;
 }
 
+/** A target as `/api/v1/targets` reports it. */
 export interface TargetState {
   job: string;
   health: 'up' | 'down' | 'unknown';
@@ -19,6 +22,7 @@ export interface TargetState {
   lastScrape: string;
 }
 
+/** A Prometheus started by {@link startPrometheus}, read through its HTTP API. */
 export interface RunningPrometheus {
   url: string;
   targets(): Promise<TargetState[]>;
@@ -29,7 +33,7 @@ export interface RunningPrometheus {
 /**
  * Starts the Debian `prometheus` with its own config and TSDB in a temp dir, scraping each job over
  * HTTPS with the token in `authorization.credentials_file` and our CA in `tls_config.ca_file`, as the
- * Cluster API docs configure it (minus `insecure_skip_verify`).
+ * Cluster API docs configure it (minus `insecure_skip_verify`), every second. `stop()` removes it all.
  */
 export async function startPrometheus(jobs: readonly ScrapeJob[]): Promise<RunningPrometheus> {
   const bin = findPeer('prometheus');
@@ -72,15 +76,22 @@ export async function startPrometheus(jobs: readonly ScrapeJob[]): Promise<Runni
     if (body.status !== 'success') throw new Error(`prometheus ${path}: ${JSON.stringify(body)}`);
     return body.data;
   };
-  try {
-    await waitFor(
-      'prometheus ready',
-      async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined),
-      60_000,
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
     );
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`${String(err)}\n${log}`);
+    if (ready) break;
+    if (Date.now() > until || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+      throw new EnvtestError(
+        ENVTEST_ERROR_CODES.START_TIMEOUT,
+        `start prometheus: not ready within 60 s; last log lines:\n${log.split('\n').slice(-20).join('\n')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
   return {
     url,
