@@ -21,6 +21,7 @@ import {
   type ControlPlane,
   type RunningPrometheus,
 } from '@kubediag/envtest';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKSUM_ANNOTATION, WATCH_LABEL, checksumOf } from '../src/checksum.ts';
 
@@ -126,7 +127,7 @@ describe('demo operator against a real control plane', () => {
   let demo: Demo;
   let readerToken: string;
   let workNs: string;
-  let core: import('@kubernetes/client-node').CoreV1Api;
+  let core: CoreV1Api;
 
   beforeAll(async () => {
     cp = await useControlPlane();
