@@ -32,17 +32,3 @@ export { takeGoroutineSnapshot } from './goroutine.ts';
 export { renderGoroutineDebug1, renderGoroutineDebug2 } from './goroutine-text.ts';
 export { goroutineSnapshotToPprof } from './goroutine-pprof.ts';
 export type { GoroutineSnapshot, ThreadStack, LibuvHandle } from './goroutine.ts';
-export { renderIndexPage, PROFILE_DESCRIPTIONS } from './index-page.ts';
-export type { IndexEntry } from './index-page.ts';
-export { renderHeapText } from './heap-text.ts';
-export {
-  parseGoInt,
-  atoi,
-  cpuProfileSeconds,
-  deltaSeconds,
-  secondsTooLong,
-  ERR_SECONDS_INVALID,
-  ERR_SECONDS_UNSUPPORTED,
-  ERR_SECONDS_WITH_DEBUG,
-} from './params.ts';
-export type { DeltaSeconds } from './params.ts';

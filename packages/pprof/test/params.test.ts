@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atoi, cpuProfileSeconds, deltaSeconds, parseGoInt } from '@kubediag/pprof';
+import { atoi, cpuProfileSeconds, deltaSeconds, parseGoInt } from '../src/params.ts';
 
 describe('unit: Go parameter parsing', () => {
   it('parses integers like strconv.ParseInt(s, 10, 64)', () => {
