@@ -63,8 +63,8 @@ export interface DiagnosticsServer {
 
 const HEALTH_ENDPOINTS: readonly HealthEndpoint[] = ['healthz', 'livez', 'readyz'];
 const ANY = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
-/** Go's pprof handlers take GET (and POST for `/symbol`); HEAD is GET without a body. */
-const PPROF_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
+/** Go 1.22's pprof routes take GET (HEAD is GET without a body); /symbol, the only POST one, has no Node equivalent. */
+const PPROF_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
 
 /** Lazily resolves prom-client's global registry (a peer dependency), only when none was given. */
 async function defaultRegistry(): Promise<MetricsRegistry> {
