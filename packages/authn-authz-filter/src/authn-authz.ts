@@ -43,7 +43,7 @@ export async function createAuthnAuthz(
   }
   const clientCa =
     resolved.clientCAFile !== undefined
-      ? fileClientCa(resolved.clientCAFile, resolved.clientCAReloadInterval, logger)
+      ? fileClientCa(resolved.clientCAFile, resolved.clientCAReloadIntervalMs, logger)
       : resolved.clientCA !== undefined
         ? staticClientCa(resolved.clientCA)
         : undefined;

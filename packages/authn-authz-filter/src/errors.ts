@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   REVIEW_FAILED: 'KDIAG_AUTHN_AUTHZ_REVIEW_FAILED',
   /** The apiserver refused the review itself (401/403): the operator lacks RBAC or credentials. */
   REVIEW_FORBIDDEN: 'KDIAG_AUTHN_AUTHZ_REVIEW_FORBIDDEN',
-  /** The review did not finish within `reviewTimeout` (retries included). */
+  /** The review did not finish within `reviewTimeoutMs` (retries included). */
   REVIEW_TIMEOUT: 'KDIAG_AUTHN_AUTHZ_REVIEW_TIMEOUT',
   /** The apiserver's answer was not a well-formed review (bad JSON, too large, allowed and denied). */
   INVALID_REVIEW_RESPONSE: 'KDIAG_AUTHN_AUTHZ_INVALID_REVIEW_RESPONSE',

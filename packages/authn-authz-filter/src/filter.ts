@@ -64,7 +64,7 @@ export function filterWith(core: AuthnAuthz, log: Logger, handler: RequestHandle
  * mistake fails where it is written; the Kubernetes client is set up when the host calls the provider.
  *
  * @example
- * const provider = withAuthenticationAndAuthorization({ staleIfErrorGrace: 120_000 });
+ * const provider = withAuthenticationAndAuthorization({ staleIfErrorGraceMs: 120_000 });
  * const filter = await provider({ logger, registry, kubeConfig });
  * http.createServer(filter(logger, (req, res) => res.end('ok')));
  */

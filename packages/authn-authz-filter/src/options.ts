@@ -10,7 +10,7 @@ export interface RetryOptions {
    * Sleep before the second attempt, in ms.
    * @default 500 (the apiserver webhook backoff)
    */
-  readonly initialDelay?: number;
+  readonly initialDelayMs?: number;
   /**
    * Multiplier applied to the sleep after each attempt.
    * @default 1.5
@@ -37,22 +37,22 @@ export interface AuthnAuthzOptions {
    * How long a TokenReview answer (authenticated or not) is reused. `0` turns the token cache off.
    * @default 60_000 (1 min)
    */
-  readonly tokenCacheTTL?: number;
+  readonly tokenCacheTTLMs?: number;
   /**
    * How long an allowed SubjectAccessReview is reused. `0` turns caching of allowed decisions off.
    * @default 300_000 (5 min)
    */
-  readonly allowedTTL?: number;
+  readonly allowedTTLMs?: number;
   /**
    * How long a denied (or no-opinion) SubjectAccessReview is reused. `0` turns it off.
    * @default 30_000 (30 s)
    */
-  readonly deniedTTL?: number;
+  readonly deniedTTLMs?: number;
   /**
    * Budget of one review, retries included; the request fails closed after it.
    * @default 10_000 (10 s)
    */
-  readonly reviewTimeout?: number;
+  readonly reviewTimeoutMs?: number;
   /** Retries of transient review failures. */
   readonly retry?: RetryOptions;
   /**
@@ -71,7 +71,7 @@ export interface AuthnAuthzOptions {
    * are never served stale; identities not seen before fail closed. `0` turns it off.
    * @default 300_000 (5 min)
    */
-  readonly staleIfErrorGrace?: number;
+  readonly staleIfErrorGraceMs?: number;
   /**
    * Audiences sent with every TokenReview; a token must be valid for at least one of them. Empty
    * means the apiserver's own audiences (controller-runtime's behaviour).
@@ -94,7 +94,7 @@ export interface AuthnAuthzOptions {
    * How often `clientCAFile` is checked for changes. `0` turns reloading off.
    * @default 10_000 (10 s)
    */
-  readonly clientCAReloadInterval?: number;
+  readonly clientCAReloadIntervalMs?: number;
   /**
    * Paths served without authentication or authorization (kubelet probes carry no token), in
    * kube-apiserver syntax: leading `/` optional, a trailing `*` for a prefix. `[]` turns it off.
@@ -134,18 +134,18 @@ export interface AuthnAuthzOptions {
 
 /** Options with every default filled in. */
 export interface ResolvedAuthnAuthzOptions {
-  readonly tokenCacheTTL: number;
-  readonly allowedTTL: number;
-  readonly deniedTTL: number;
-  readonly reviewTimeout: number;
+  readonly tokenCacheTTLMs: number;
+  readonly allowedTTLMs: number;
+  readonly deniedTTLMs: number;
+  readonly reviewTimeoutMs: number;
   readonly retry: Required<RetryOptions>;
   readonly tokenCacheSize: number;
   readonly authorizationCacheSize: number;
-  readonly staleIfErrorGrace: number;
+  readonly staleIfErrorGraceMs: number;
   readonly audiences: readonly string[];
   readonly clientCAFile: string | undefined;
   readonly clientCA: string | undefined;
-  readonly clientCAReloadInterval: number;
+  readonly clientCAReloadIntervalMs: number;
   readonly alwaysAllowPaths: readonly string[];
   readonly alwaysAllowGroups: readonly string[];
   readonly anonymous: boolean;
@@ -155,31 +155,31 @@ export interface ResolvedAuthnAuthzOptions {
 }
 
 export const DEFAULT_AUTHN_AUTHZ_OPTIONS: Readonly<{
-  tokenCacheTTL: 60_000;
-  allowedTTL: 300_000;
-  deniedTTL: 30_000;
-  reviewTimeout: 10_000;
-  retry: Readonly<{ initialDelay: 500; factor: 1.5; jitter: 0.2; attempts: 5 }>;
+  tokenCacheTTLMs: 60_000;
+  allowedTTLMs: 300_000;
+  deniedTTLMs: 30_000;
+  reviewTimeoutMs: 10_000;
+  retry: Readonly<{ initialDelayMs: 500; factor: 1.5; jitter: 0.2; attempts: 5 }>;
   tokenCacheSize: 4096;
   authorizationCacheSize: 8192;
-  staleIfErrorGrace: 300_000;
+  staleIfErrorGraceMs: 300_000;
   audiences: readonly string[];
-  clientCAReloadInterval: 10_000;
+  clientCAReloadIntervalMs: 10_000;
   alwaysAllowPaths: readonly string[];
   alwaysAllowGroups: readonly string[];
   anonymous: false;
   audit: 4;
 }> = Object.freeze({
-  tokenCacheTTL: 60_000,
-  allowedTTL: 300_000,
-  deniedTTL: 30_000,
-  reviewTimeout: 10_000,
-  retry: Object.freeze({ initialDelay: 500, factor: 1.5, jitter: 0.2, attempts: 5 }),
+  tokenCacheTTLMs: 60_000,
+  allowedTTLMs: 300_000,
+  deniedTTLMs: 30_000,
+  reviewTimeoutMs: 10_000,
+  retry: Object.freeze({ initialDelayMs: 500, factor: 1.5, jitter: 0.2, attempts: 5 }),
   tokenCacheSize: 4096,
   authorizationCacheSize: 8192,
-  staleIfErrorGrace: 300_000,
+  staleIfErrorGraceMs: 300_000,
   audiences: Object.freeze([]),
-  clientCAReloadInterval: 10_000,
+  clientCAReloadIntervalMs: 10_000,
   alwaysAllowPaths: Object.freeze(['/healthz', '/livez', '/readyz']),
   alwaysAllowGroups: Object.freeze(['system:masters']),
   anonymous: false,
@@ -190,23 +190,23 @@ export const DEFAULT_AUTHN_AUTHZ_OPTIONS: Readonly<{
 export function resolveAuthnAuthzOptions(options: AuthnAuthzOptions = {}): ResolvedAuthnAuthzOptions {
   const d = DEFAULT_AUTHN_AUTHZ_OPTIONS;
   return {
-    tokenCacheTTL: options.tokenCacheTTL ?? d.tokenCacheTTL,
-    allowedTTL: options.allowedTTL ?? d.allowedTTL,
-    deniedTTL: options.deniedTTL ?? d.deniedTTL,
-    reviewTimeout: options.reviewTimeout ?? d.reviewTimeout,
+    tokenCacheTTLMs: options.tokenCacheTTLMs ?? d.tokenCacheTTLMs,
+    allowedTTLMs: options.allowedTTLMs ?? d.allowedTTLMs,
+    deniedTTLMs: options.deniedTTLMs ?? d.deniedTTLMs,
+    reviewTimeoutMs: options.reviewTimeoutMs ?? d.reviewTimeoutMs,
     retry: {
-      initialDelay: options.retry?.initialDelay ?? d.retry.initialDelay,
+      initialDelayMs: options.retry?.initialDelayMs ?? d.retry.initialDelayMs,
       factor: options.retry?.factor ?? d.retry.factor,
       jitter: options.retry?.jitter ?? d.retry.jitter,
       attempts: options.retry?.attempts ?? d.retry.attempts,
     },
     tokenCacheSize: options.tokenCacheSize ?? d.tokenCacheSize,
     authorizationCacheSize: options.authorizationCacheSize ?? d.authorizationCacheSize,
-    staleIfErrorGrace: options.staleIfErrorGrace ?? d.staleIfErrorGrace,
+    staleIfErrorGraceMs: options.staleIfErrorGraceMs ?? d.staleIfErrorGraceMs,
     audiences: options.audiences ?? d.audiences,
     clientCAFile: options.clientCAFile,
     clientCA: options.clientCA,
-    clientCAReloadInterval: options.clientCAReloadInterval ?? d.clientCAReloadInterval,
+    clientCAReloadIntervalMs: options.clientCAReloadIntervalMs ?? d.clientCAReloadIntervalMs,
     alwaysAllowPaths: options.alwaysAllowPaths ?? d.alwaysAllowPaths,
     alwaysAllowGroups: options.alwaysAllowGroups ?? d.alwaysAllowGroups,
     anonymous: options.anonymous ?? d.anonymous,
@@ -217,18 +217,18 @@ export function resolveAuthnAuthzOptions(options: AuthnAuthzOptions = {}): Resol
 }
 
 const KNOWN_KEYS = new Set<string>([
-  'tokenCacheTTL',
-  'allowedTTL',
-  'deniedTTL',
-  'reviewTimeout',
+  'tokenCacheTTLMs',
+  'allowedTTLMs',
+  'deniedTTLMs',
+  'reviewTimeoutMs',
   'retry',
   'tokenCacheSize',
   'authorizationCacheSize',
-  'staleIfErrorGrace',
+  'staleIfErrorGraceMs',
   'audiences',
   'clientCAFile',
   'clientCA',
-  'clientCAReloadInterval',
+  'clientCAReloadIntervalMs',
   'alwaysAllowPaths',
   'alwaysAllowGroups',
   'anonymous',
@@ -236,7 +236,7 @@ const KNOWN_KEYS = new Set<string>([
   'kubeConfig',
   'reviewClient',
 ]);
-const RETRY_KEYS = new Set<string>(['initialDelay', 'factor', 'jitter', 'attempts']);
+const RETRY_KEYS = new Set<string>(['initialDelayMs', 'factor', 'jitter', 'attempts']);
 
 /** Longest duration option accepted (24 h): larger values are almost certainly seconds-vs-ms slips. */
 const MAX_DURATION = 86_400_000;
@@ -298,12 +298,12 @@ export function validateAuthnAuthzOptions(options: unknown): OptionProblem[] {
     });
   };
 
-  duration('tokenCacheTTL', o['tokenCacheTTL'], 0);
-  duration('allowedTTL', o['allowedTTL'], 0);
-  duration('deniedTTL', o['deniedTTL'], 0);
-  duration('reviewTimeout', o['reviewTimeout'], 1);
-  duration('staleIfErrorGrace', o['staleIfErrorGrace'], 0);
-  duration('clientCAReloadInterval', o['clientCAReloadInterval'], 0);
+  duration('tokenCacheTTLMs', o['tokenCacheTTLMs'], 0);
+  duration('allowedTTLMs', o['allowedTTLMs'], 0);
+  duration('deniedTTLMs', o['deniedTTLMs'], 0);
+  duration('reviewTimeoutMs', o['reviewTimeoutMs'], 1);
+  duration('staleIfErrorGraceMs', o['staleIfErrorGraceMs'], 0);
+  duration('clientCAReloadIntervalMs', o['clientCAReloadIntervalMs'], 0);
   size('tokenCacheSize', o['tokenCacheSize']);
   size('authorizationCacheSize', o['authorizationCacheSize']);
 
@@ -317,7 +317,7 @@ export function validateAuthnAuthzOptions(options: unknown): OptionProblem[] {
         if (!RETRY_KEYS.has(key))
           add(`retry.${key}`, `unknown option; expected one of ${[...RETRY_KEYS].join(', ')}`);
       }
-      duration('retry.initialDelay', r['initialDelay'], 0);
+      duration('retry.initialDelayMs', r['initialDelayMs'], 0);
       const factor = r['factor'];
       if (
         factor !== undefined &&

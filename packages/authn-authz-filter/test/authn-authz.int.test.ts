@@ -89,7 +89,7 @@ describe('against a real kube-apiserver', () => {
     const token = await createToken(admin, ids.ns, 'doomed');
     await deleteServiceAccount(admin, ids.ns, 'doomed');
     // No token cache: the apiserver's view of the deletion may take a moment to arrive.
-    const s = await serve({ tokenCacheTTL: 0 });
+    const s = await serve({ tokenCacheTTLMs: 0 });
     let status = 0;
     for (let i = 0; i < 50 && status !== 401; i++) {
       status = (await s.bearer(token)).status;

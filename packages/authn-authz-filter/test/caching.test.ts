@@ -25,7 +25,7 @@ describe('caching', () => {
     expect(d).toMatchObject({ status: 200, stale: false });
   });
 
-  it('reuses a TokenReview for tokenCacheTTL (1 min by default), then reviews again', async () => {
+  it('reuses a TokenReview for tokenCacheTTLMs (1 min by default), then reviews again', async () => {
     const { core, reviews, clock } = testCore();
     reviews.user('tok', 'alice').allow('alice', 'get', '/metrics');
     await core.decide(req('GET', '/metrics', 'Bearer tok'));
@@ -37,8 +37,8 @@ describe('caching', () => {
     expect(reviews.tokenCalls).toHaveLength(2);
   });
 
-  it('caches allowed decisions for allowedTTL (5 min) and denied ones for deniedTTL (30 s)', async () => {
-    const { core, reviews, clock } = testCore({ tokenCacheTTL: 600_000 });
+  it('caches allowed decisions for allowedTTLMs (5 min) and denied ones for deniedTTLMs (30 s)', async () => {
+    const { core, reviews, clock } = testCore({ tokenCacheTTLMs: 600_000 });
     reviews.user('tok', 'alice').allow('alice', 'get', '/metrics').deny('alice', 'get', '/secret');
     await core.decide(req('GET', '/metrics', 'Bearer tok'));
     await core.decide(req('GET', '/secret', 'Bearer tok'));
@@ -69,7 +69,7 @@ describe('caching', () => {
   });
 
   it('honours TTLs of 0 (no caching)', async () => {
-    const { core, reviews } = testCore({ tokenCacheTTL: 0, allowedTTL: 0, staleIfErrorGrace: 0 });
+    const { core, reviews } = testCore({ tokenCacheTTLMs: 0, allowedTTLMs: 0, staleIfErrorGraceMs: 0 });
     reviews.user('tok', 'alice').allow('alice', 'get', '/metrics');
     await core.decide(req('GET', '/metrics', 'Bearer tok'));
     await core.decide(req('GET', '/metrics', 'Bearer tok'));
@@ -147,7 +147,7 @@ describe('caching', () => {
 
 describe('stale-if-error', () => {
   async function warm(options = {}) {
-    const t = testCore({ tokenCacheTTL: 60_000, allowedTTL: 60_000, staleIfErrorGrace: 120_000, ...options });
+    const t = testCore({ tokenCacheTTLMs: 60_000, allowedTTLMs: 60_000, staleIfErrorGraceMs: 120_000, ...options });
     t.reviews.user('tok', 'alice').allow('alice', 'get', '/metrics');
     t.reviews.user('new', 'bob').allow('bob', 'get', '/metrics');
     expect((await t.core.decide(req('GET', '/metrics', 'Bearer tok'))).status).toBe(200);
@@ -180,8 +180,8 @@ describe('stale-if-error', () => {
     expect((await core.decide(req('GET', '/metrics', 'Bearer tok'))).status).toBe(500);
   });
 
-  it('is off with staleIfErrorGrace 0', async () => {
-    const { core, clock } = await warm({ staleIfErrorGrace: 0 });
+  it('is off with staleIfErrorGraceMs 0', async () => {
+    const { core, clock } = await warm({ staleIfErrorGraceMs: 0 });
     clock.advance(60_001);
     expect((await core.decide(req('GET', '/metrics', 'Bearer tok'))).status).toBe(500);
   });
@@ -196,7 +196,7 @@ describe('stale-if-error', () => {
   });
 
   it('never serves a stale denial', async () => {
-    const t = testCore({ tokenCacheTTL: 600_000, deniedTTL: 1_000, staleIfErrorGrace: 600_000 });
+    const t = testCore({ tokenCacheTTLMs: 600_000, deniedTTLMs: 1_000, staleIfErrorGraceMs: 600_000 });
     t.reviews.user('tok', 'alice').deny('alice', 'get', '/metrics');
     expect((await t.core.decide(req('GET', '/metrics', 'Bearer tok'))).status).toBe(403);
     t.reviews.access.clear();

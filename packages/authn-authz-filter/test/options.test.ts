@@ -12,14 +12,14 @@ describe('options', () => {
   it("defaults to controller-runtime's values", () => {
     const o = resolveAuthnAuthzOptions();
     expect(o).toMatchObject({
-      tokenCacheTTL: 60_000,
-      allowedTTL: 300_000,
-      deniedTTL: 30_000,
-      reviewTimeout: 10_000,
-      retry: { initialDelay: 500, factor: 1.5, jitter: 0.2, attempts: 5 },
+      tokenCacheTTLMs: 60_000,
+      allowedTTLMs: 300_000,
+      deniedTTLMs: 30_000,
+      reviewTimeoutMs: 10_000,
+      retry: { initialDelayMs: 500, factor: 1.5, jitter: 0.2, attempts: 5 },
       tokenCacheSize: 4096,
       authorizationCacheSize: 8192,
-      staleIfErrorGrace: 300_000,
+      staleIfErrorGraceMs: 300_000,
       audiences: [],
       alwaysAllowPaths: ['/healthz', '/livez', '/readyz'],
       alwaysAllowGroups: ['system:masters'],
@@ -31,15 +31,15 @@ describe('options', () => {
 
   it('keeps explicit zeros and empty lists (?? not ||)', () => {
     const o = resolveAuthnAuthzOptions({
-      tokenCacheTTL: 0,
-      staleIfErrorGrace: 0,
+      tokenCacheTTLMs: 0,
+      staleIfErrorGraceMs: 0,
       alwaysAllowPaths: [],
       alwaysAllowGroups: [],
       audit: false,
     });
     expect(o).toMatchObject({
-      tokenCacheTTL: 0,
-      staleIfErrorGrace: 0,
+      tokenCacheTTLMs: 0,
+      staleIfErrorGraceMs: 0,
       alwaysAllowPaths: [],
       alwaysAllowGroups: [],
       audit: false,
@@ -50,7 +50,7 @@ describe('options', () => {
     expect(validateAuthnAuthzOptions(undefined)).toEqual([]);
     expect(
       validateAuthnAuthzOptions({
-        tokenCacheTTL: 1,
+        tokenCacheTTLMs: 1,
         retry: { attempts: 1 },
         audiences: ['a'],
         clientCA: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----',
@@ -61,9 +61,9 @@ describe('options', () => {
 
   it('reports every problem with its field path', () => {
     const problems = validateAuthnAuthzOptions({
-      tokenCacheTTL: -1,
-      allowedTTL: 1.5,
-      reviewTimeout: 0,
+      tokenCacheTTLMs: -1,
+      allowedTTLMs: 1.5,
+      reviewTimeoutMs: 0,
       retry: { factor: 0.5, jitter: 2, attempts: 0, delay: 1 },
       tokenCacheSize: 0,
       audiences: ['ok', ''],
@@ -79,9 +79,9 @@ describe('options', () => {
     });
     expect(problems.map((p) => p.path)).toEqual([
       'tokenTTL',
-      'tokenCacheTTL',
-      'allowedTTL',
-      'reviewTimeout',
+      'tokenCacheTTLMs',
+      'allowedTTLMs',
+      'reviewTimeoutMs',
       'tokenCacheSize',
       'retry.delay',
       'retry.factor',
@@ -101,7 +101,7 @@ describe('options', () => {
     expect(problems.find((p) => p.path === 'alwaysAllowPaths[1]')?.message).toBe(
       'only trailing * allowed in "a*b"',
     );
-    expect(problems.find((p) => p.path === 'tokenCacheTTL')?.message).toBe(
+    expect(problems.find((p) => p.path === 'tokenCacheTTLMs')?.message).toBe(
       'expected an integer number of milliseconds from 0 to 86400000, got -1',
     );
     expect(problems.find((p) => p.path === 'alwaysAllowGroups')?.message).toBe(
@@ -110,13 +110,13 @@ describe('options', () => {
   });
 
   it('throws KDIAG_AUTHN_AUTHZ_INVALID_OPTIONS listing all problems, already when the provider is created', () => {
-    expect(() => checkAuthnAuthzOptions({ deniedTTL: -5, alwaysAllowPaths: ['x*y'] })).toThrow(
+    expect(() => checkAuthnAuthzOptions({ deniedTTLMs: -5, alwaysAllowPaths: ['x*y'] })).toThrow(
       expect.objectContaining({
         code: ERROR_CODES.INVALID_OPTIONS,
         message:
-          'invalid authn-authz-filter options: deniedTTL: expected an integer number of milliseconds from 0 to 86400000, got -5; alwaysAllowPaths[0]: only trailing * allowed in "x*y"',
+          'invalid authn-authz-filter options: deniedTTLMs: expected an integer number of milliseconds from 0 to 86400000, got -5; alwaysAllowPaths[0]: only trailing * allowed in "x*y"',
         problems: [
-          expect.objectContaining({ path: 'deniedTTL' }),
+          expect.objectContaining({ path: 'deniedTTLMs' }),
           expect.objectContaining({ path: 'alwaysAllowPaths[0]' }),
         ],
       }),

@@ -37,11 +37,11 @@ beforeAll(async () => {
   ]);
   const operatorToken = await createToken(cp.kubeConfig, ids.ns, 'operator');
   const filter = await withAuthenticationAndAuthorization({
-    tokenCacheTTL: TTL,
-    allowedTTL: TTL,
-    deniedTTL: TTL,
-    staleIfErrorGrace: 120_000,
-    reviewTimeout: 3_000,
+    tokenCacheTTLMs: TTL,
+    allowedTTLMs: TTL,
+    deniedTTLMs: TTL,
+    staleIfErrorGraceMs: 120_000,
+    reviewTimeoutMs: 3_000,
     audit: (e) => events.push(e),
   })({
     logger: recordingLogger(),

@@ -87,7 +87,7 @@ describe('retry', () => {
   });
 
   it('aborts a hung review at the review timeout and fails closed with 500', async () => {
-    const t = testCore({ reviewTimeout: 30 });
+    const t = testCore({ reviewTimeoutMs: 30 });
     t.reviews.tokens.set(
       'tok',
       (signal) =>

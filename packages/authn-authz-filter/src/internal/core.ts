@@ -60,7 +60,7 @@ export function createCore(options: ResolvedAuthnAuthzOptions, deps: CoreDeps): 
   const alwaysAllowGroups = new Set(options.alwaysAllowGroups);
   const certs = deps.clientCa === undefined ? undefined : new ClientCertificateAuthenticator(deps.clientCa);
   const hashToken = createTokenHasher(options.audiences, deps.hmacKey);
-  const grace = options.staleIfErrorGrace;
+  const grace = options.staleIfErrorGraceMs;
 
   const observer = (cache: CacheKind) => ({
     hit: () => metrics.cacheHit(cache),
@@ -70,7 +70,7 @@ export function createCore(options: ResolvedAuthnAuthzOptions, deps: CoreDeps): 
   const tokens = new ReviewCache<TokenAnswer>(
     options.tokenCacheSize,
     clock,
-    (a) => ({ ttl: options.tokenCacheTTL, staleGrace: a.ok ? grace : 0 }),
+    (a) => ({ ttl: options.tokenCacheTTLMs, staleGrace: a.ok ? grace : 0 }),
     observer('token'),
   );
   const decisions = new ReviewCache<AuthzAnswer>(
@@ -78,8 +78,8 @@ export function createCore(options: ResolvedAuthnAuthzOptions, deps: CoreDeps): 
     clock,
     (a) =>
       a.decision === 'allow'
-        ? { ttl: options.allowedTTL, staleGrace: grace }
-        : { ttl: options.deniedTTL, staleGrace: 0 },
+        ? { ttl: options.allowedTTLMs, staleGrace: grace }
+        : { ttl: options.deniedTTLMs, staleGrace: 0 },
     observer('authorization'),
   );
 
@@ -95,7 +95,7 @@ export function createCore(options: ResolvedAuthnAuthzOptions, deps: CoreDeps): 
           backoff: options.retry,
           clock,
           random,
-          timeout: options.reviewTimeout,
+          timeout: options.reviewTimeoutMs,
           what,
           onRetry: (err, attempt, delay) => {
             metrics.retry(kind);

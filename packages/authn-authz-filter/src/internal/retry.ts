@@ -3,7 +3,7 @@ import type { Clock } from './clock.ts';
 
 /** Exponential backoff with jitter, as k8s.io/apimachinery's wait.Backoff. */
 export interface Backoff {
-  readonly initialDelay: number;
+  readonly initialDelayMs: number;
   readonly factor: number;
   readonly jitter: number;
   readonly attempts: number;
@@ -65,7 +65,7 @@ export async function withRetry<T>(
       `${ctx.what} timed out: no answer from the apiserver within ${ctx.timeout}ms`,
       { cause },
     );
-  let delay = ctx.backoff.initialDelay;
+  let delay = ctx.backoff.initialDelayMs;
   try {
     for (let n = 1; ; n++) {
       try {
