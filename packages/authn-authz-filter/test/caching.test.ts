@@ -147,7 +147,12 @@ describe('caching', () => {
 
 describe('stale-if-error', () => {
   async function warm(options = {}) {
-    const t = testCore({ tokenCacheTTLMs: 60_000, allowedTTLMs: 60_000, staleIfErrorGraceMs: 120_000, ...options });
+    const t = testCore({
+      tokenCacheTTLMs: 60_000,
+      allowedTTLMs: 60_000,
+      staleIfErrorGraceMs: 120_000,
+      ...options,
+    });
     t.reviews.user('tok', 'alice').allow('alice', 'get', '/metrics');
     t.reviews.user('new', 'bob').allow('bob', 'get', '/metrics');
     expect((await t.core.decide(req('GET', '/metrics', 'Bearer tok'))).status).toBe(200);
