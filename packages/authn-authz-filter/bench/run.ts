@@ -25,7 +25,7 @@ import {
 } from '@kubediag/envtest';
 import { createAuthnAuthz, filterWith } from '../src/index.ts';
 import { withAuthenticationAndAuthorization } from '../src/index.ts';
-import { setupIdentities, tokenKubeConfig } from '../test/support/cluster.ts';
+import { setupDiagnosticsIdentities, tokenKubeConfig } from '@kubediag/envtest';
 import { createLogger } from '@kubediag/klog';
 
 const run = promisify(execFile);
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const cp = await startControlPlane({ auditLog: true });
   try {
-    const ids = await setupIdentities(cp, 'bench');
+    const ids = await setupDiagnosticsIdentities(cp, 'bench');
     const auth = { Authorization: `Bearer ${ids.readerToken}` };
 
     // 1. Throughput, warm caches.
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     await Promise.all(scrapers.map((s) => createServiceAccount(admin, ids.ns, s)));
     await Promise.all(scrapers.map((s) => bindClusterRole(admin, role, { ns: ids.ns, sa: s })));
     const tokens = await Promise.all(scrapers.map((s) => createToken(admin, ids.ns, s)));
-    const operatorKc = tokenKubeConfig(cp, await createToken(admin, ids.ns, operatorSa));
+    const operatorKc = await tokenKubeConfig(cp, await createToken(admin, ids.ns, operatorSa));
     const cold = await createAuthnAuthz({ audit: false }, { kubeConfig: operatorKc });
     const targets = [
       ['GET', '/metrics'],

@@ -11,19 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withAuthenticationAndAuthorization } from '../src/filter.ts';
 import type { AuthnAuthzOptions } from '../src/options.ts';
 import { getRequestUser } from '../src/user-info.ts';
-import type { Identities } from './support/cluster.ts';
-import { setupIdentities, tokenKubeConfig } from './support/cluster.ts';
+import { setupDiagnosticsIdentities, tokenKubeConfig, type DiagnosticsIdentities } from '@kubediag/envtest';
 import { recordingLogger } from './support/fakes.ts';
 import { createCa, issue } from './support/pki.ts';
 import { listenTls, requestTls } from './support/tls.ts';
 
 let cp: ControlPlane;
-let ids: Identities;
+let ids: DiagnosticsIdentities;
 const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   cp = await useControlPlane();
-  ids = await setupIdentities(cp);
+  ids = await setupDiagnosticsIdentities(cp);
 });
 afterAll(async () => {
   while (closers.length > 0) await closers.pop()?.();
@@ -162,7 +161,7 @@ describe('against a real kube-apiserver', () => {
 
   it('fails closed with 500 and names the missing RBAC when the operator may not create TokenReviews', async () => {
     await createServiceAccount(cp.kubeConfig, ids.ns, 'unprivileged-operator');
-    const kc = tokenKubeConfig(cp, await createToken(cp.kubeConfig, ids.ns, 'unprivileged-operator'));
+    const kc = await tokenKubeConfig(cp, await createToken(cp.kubeConfig, ids.ns, 'unprivileged-operator'));
     const s = await serve({}, kc);
     expect(await s.bearer(ids.readerToken)).toMatchObject({ status: 500, body: 'Authentication failed\n' });
     const line = s.logger.lines.find((l) => l.level === 'error');
@@ -177,7 +176,7 @@ describe('against a real kube-apiserver', () => {
     const operator = 'burst-operator';
     await createServiceAccount(cp.kubeConfig, ids.ns, operator);
     await bindAuthDelegator(cp.kubeConfig, { ns: ids.ns, sa: operator });
-    const kc = tokenKubeConfig(cp, await createToken(cp.kubeConfig, ids.ns, operator));
+    const kc = await tokenKubeConfig(cp, await createToken(cp.kubeConfig, ids.ns, operator));
     const token = await createToken(cp.kubeConfig, ids.ns, 'reader');
     const s = await serve({}, kc);
     const results = await Promise.all(Array.from({ length: 200 }, () => s.bearer(token, '/metrics')));

@@ -4,8 +4,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/audit.ts';
 import { withAuthenticationAndAuthorization } from '../src/filter.ts';
-import type { Identities } from './support/cluster.ts';
-import { setupIdentities, tokenKubeConfig } from './support/cluster.ts';
+import { setupDiagnosticsIdentities, tokenKubeConfig, type DiagnosticsIdentities } from '@kubediag/envtest';
 import { recordingLogger } from './support/fakes.ts';
 import { listen, request } from './support/http.ts';
 import { tcpProxy } from './support/tcp-proxy.ts';
@@ -18,7 +17,7 @@ import { tcpProxy } from './support/tcp-proxy.ts';
 
 const TTL = 1_000;
 let cp: ControlPlane;
-let ids: Identities;
+let ids: DiagnosticsIdentities;
 let proxy: Awaited<ReturnType<typeof tcpProxy>>;
 const events: AuditEvent[] = [];
 const registry = new Registry();
@@ -29,7 +28,7 @@ let unseenB: string;
 
 beforeAll(async () => {
   cp = await startControlPlane();
-  ids = await setupIdentities(cp, 'outage');
+  ids = await setupDiagnosticsIdentities(cp, 'outage');
   proxy = await tcpProxy(new URL(cp.url));
   [unseenA, unseenB] = await Promise.all([
     createToken(cp.kubeConfig, ids.ns, 'reader'),
@@ -46,7 +45,7 @@ beforeAll(async () => {
   })({
     logger: recordingLogger(),
     registry,
-    kubeConfig: tokenKubeConfig({ url: proxy.url, caPem: cp.caPem }, operatorToken),
+    kubeConfig: await tokenKubeConfig({ url: proxy.url, caPem: cp.caPem }, operatorToken),
   });
   const srv = await listen(filter(recordingLogger(), (_req, res) => void res.end('ok\n')));
   url = srv.url;

@@ -1,25 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/**
- * Key/values for a log line: an object, or klog-style alternating pairs. Same shape as
- * `@kubediag/klog`'s `KeyValues` (structural, so any compatible logger works).
- */
-export type KeyValues = Readonly<Record<string, unknown>> | readonly unknown[];
-
-/** A `V(n)` gate (structural mirror of `@kubediag/klog`'s `Verbose`). */
-export interface Verbose {
-  readonly enabled: boolean;
-  info(msg: string, kv?: KeyValues): void;
-}
-
-/** The logger the server writes to (structural mirror of `@kubediag/klog`'s `Logger`). */
-export interface Logger {
-  info(msg: string, kv?: KeyValues): void;
-  error(err: unknown, msg: string, kv?: KeyValues): void;
-  V(level: number): Verbose;
-  withName(name: string): Logger;
-  withValues(kv: KeyValues): Logger;
-}
+// The server logs through @kubediag/klog's Logger interface; any structurally compatible logger fits.
+import type { Logger } from '@kubediag/klog';
+export type { KeyValues, Logger, Verbose } from '@kubediag/klog';
 
 /** Runtime verbosity switch behind `PUT /debug/flags/v` (structural mirror of klog's `VerbosityControl`). */
 export interface VerbosityControl {

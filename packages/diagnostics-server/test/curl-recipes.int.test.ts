@@ -7,7 +7,7 @@ import { createLogger, getVerbosityControl } from '@kubediag/klog';
 import { findPeer, useControlPlane } from '@kubediag/envtest';
 import { METRIC_NAMES, withAuthenticationAndAuthorization } from '@kubediag/authn-authz-filter';
 import { createDiagnosticsServer, type DiagnosticsServer } from '../src/index.ts';
-import { setupIdentities, type Identities } from './support/cluster.ts';
+import { setupDiagnosticsIdentities, type DiagnosticsIdentities } from '@kubediag/envtest';
 import { run } from './support/exec.ts';
 
 /**
@@ -15,7 +15,7 @@ import { run } from './support/exec.ts';
  * port-forward) against the server with the real filter and a real kube-apiserver.
  */
 describe('integration: Cluster API curl recipes', () => {
-  let ids: Identities;
+  let ids: DiagnosticsIdentities;
   let server: DiagnosticsServer;
   let base: string;
   let dir: string;
@@ -24,7 +24,7 @@ describe('integration: Cluster API curl recipes', () => {
 
   beforeAll(async () => {
     const cp = await useControlPlane();
-    ids = await setupIdentities(cp);
+    ids = await setupDiagnosticsIdentities(cp);
     dir = await mkdtemp(join(tmpdir(), 'kdiag-curl-'));
     new Counter({ name: 'kubediag_recipe_total', help: 'Recipe counter.', registers: [registry] }).inc(5);
     server = createDiagnosticsServer({

@@ -14,7 +14,7 @@ import {
   generateSelfSignedCertificate,
   type DiagnosticsServer,
 } from '../src/index.ts';
-import { setupIdentities, type Identities } from './support/cluster.ts';
+import { setupDiagnosticsIdentities, type DiagnosticsIdentities } from '@kubediag/envtest';
 import { startPrometheus, type RunningPrometheus } from '@kubediag/envtest';
 import { waitFor } from './support/exec.ts';
 
@@ -72,7 +72,7 @@ function scrape(server: DiagnosticsServer, token: string, ca: string): Promise<n
 }
 
 describe('integration: a real Prometheus scrapes /metrics over HTTPS with a ServiceAccount token', () => {
-  let ids: Identities;
+  let ids: DiagnosticsIdentities;
   let server: DiagnosticsServer;
   let rotating: DiagnosticsServer;
   let prom: RunningPrometheus;
@@ -82,7 +82,7 @@ describe('integration: a real Prometheus scrapes /metrics over HTTPS with a Serv
 
   beforeAll(async () => {
     const cp = await useControlPlane();
-    ids = await setupIdentities(cp);
+    ids = await setupDiagnosticsIdentities(cp);
     const registry = new Registry();
     new Counter({ name: 'kubediag_scraped_total', help: 'Scrape test counter.', registers: [registry] }).inc(
       7,

@@ -29,3 +29,5 @@ export type { ControlPlaneCoordinates } from './coordinates.ts';
 export { useControlPlane } from './use-control-plane.ts';
 export { startPrometheus } from './prometheus.ts';
 export type { RunningPrometheus, ScrapeJob, TargetState } from './prometheus.ts';
+export { setupDiagnosticsIdentities, tokenKubeConfig } from './diagnostics-identities.ts';
+export type { DiagnosticsIdentities } from './diagnostics-identities.ts';
