@@ -257,6 +257,18 @@ describe('demo operator against a real control plane', () => {
     expect(stdout).toContain('Type: cpu');
   });
 
+  it('ships a Deployment, Service and NetworkPolicy the apiserver accepts as written', async () => {
+    // No kubelet runs here, so nothing is scheduled; the apiserver still validates every field.
+    for (const file of ['30-deployment.yaml', '40-service.yaml', '70-networkpolicy.yaml']) {
+      const applied = await applyManifest(
+        cp.kubeConfig,
+        await readFile(join(demoDir, 'manifests', file), 'utf8'),
+      );
+      expect(applied.length, file).toBeGreaterThan(0);
+      expect(applied[0]!.metadata?.uid, file).toBeTruthy();
+    }
+  });
+
   it('serves /metrics only in insecure mode', async () => {
     const insecure = await startDemo(['--insecure-diagnostics', '--diagnostics-address=127.0.0.1:0']);
     try {
