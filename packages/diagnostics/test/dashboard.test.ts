@@ -24,7 +24,9 @@ const PROMQL_WORDS = new Set([
 /** Metric names and `by (...)` labels a PromQL expression refers to. */
 function references(expr: string): { metrics: string[]; labels: string[] } {
   const labels = [...expr.matchAll(/by \(([^)]*)\)/g)].flatMap((m) => m[1]!.split(',').map((l) => l.trim()));
-  const metrics = [...expr.matchAll(/\b([a-z_][a-z0-9_]*)\{/g)].map((m) => m[1]!).filter((w) => !PROMQL_WORDS.has(w));
+  const metrics = [...expr.matchAll(/\b([a-z_][a-z0-9_]*)\{/g)]
+    .map((m) => m[1]!)
+    .filter((w) => !PROMQL_WORDS.has(w));
   return { metrics, labels };
 }
 
