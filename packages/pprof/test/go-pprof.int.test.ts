@@ -114,10 +114,11 @@ describe('integration: go tool pprof reads our profiles (inspector backend)', ()
     expect(out).toContain('Type: inuse_space');
     const [first] = topRows(out);
     expect(first).toContain(`allocateRetained ${WORKLOAD}:${ALLOC_START_LINE}`);
-    // 24 MiB retained; the sampled estimate lands within a factor of two.
+    // 24 MiB of array elements retained. The sampled estimate varies by run, and V8 versions size the
+    // arrays' backing stores differently (Node 24 reports up to ~2x Node 20), so check the magnitude only.
     const mb = Number(/^\s*([\d.]+)MB/.exec(first ?? '')?.[1]);
     expect(mb).toBeGreaterThan(12);
-    expect(mb).toBeLessThan(48);
+    expect(mb).toBeLessThan(96);
     const objects = await pprof('-top', '-sample_index=inuse_objects', file);
     expect(objects).toContain('allocateRetained');
   });
