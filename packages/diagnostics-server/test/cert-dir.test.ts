@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { createLogger } from '@kubediag/klog';
-import { call, GOOD, peerCertificate, startServer } from './helpers.ts';
+import { call, GOOD, peerCertificate, publishSecret, startServer } from './helpers.ts';
 import {
   certificateFingerprint,
   createDiagnosticsServer,
@@ -21,26 +21,6 @@ async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'kdiag-certs-'));
   dirs.push(d);
   return d;
-}
-
-/** Writes a pair the way kubelet's AtomicWriter publishes a Secret volume: a `..data` symlink swap. */
-async function publishSecret(
-  dir: string,
-  generation: number,
-  pair: { certPem: string; keyPem: string },
-): Promise<void> {
-  const ts = join(dir, `..gen_${generation}`);
-  await mkdir(ts);
-  await writeFile(join(ts, 'tls.crt'), pair.certPem);
-  await writeFile(join(ts, 'tls.key'), pair.keyPem);
-  await symlink(`..gen_${generation}`, join(dir, '..data_tmp'));
-  await rename(join(dir, '..data_tmp'), join(dir, '..data'));
-  if (generation === 1) {
-    await symlink('..data/tls.crt', join(dir, 'tls.crt'));
-    await symlink('..data/tls.key', join(dir, 'tls.key'));
-  } else {
-    await rm(join(dir, `..gen_${generation - 1}`), { recursive: true, force: true });
-  }
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {

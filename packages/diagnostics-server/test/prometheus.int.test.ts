@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
@@ -15,28 +15,9 @@ import {
   type DiagnosticsServer,
 } from '../src/index.ts';
 import { setupDiagnosticsIdentities, type DiagnosticsIdentities } from '@kubediag/envtest';
+import { publishSecret } from './helpers.ts';
 import { startPrometheus, type RunningPrometheus } from '@kubediag/envtest';
 import { waitFor } from './support/exec.ts';
-
-/** Publishes a pair like kubelet's AtomicWriter does for a Secret volume (`..data` symlink swap). */
-async function publishSecret(
-  dir: string,
-  generation: number,
-  pair: { certPem: string; keyPem: string },
-): Promise<void> {
-  const gen = join(dir, `..gen_${generation}`);
-  await mkdir(gen);
-  await writeFile(join(gen, 'tls.crt'), pair.certPem);
-  await writeFile(join(gen, 'tls.key'), pair.keyPem);
-  await symlink(`..gen_${generation}`, join(dir, '..data_tmp'));
-  await rename(join(dir, '..data_tmp'), join(dir, '..data'));
-  if (generation === 1) {
-    await symlink('..data/tls.crt', join(dir, 'tls.crt'));
-    await symlink('..data/tls.key', join(dir, 'tls.key'));
-  } else {
-    await rm(join(dir, `..gen_${generation - 1}`), { recursive: true, force: true });
-  }
-}
 
 function servedFingerprint(server: DiagnosticsServer): Promise<string> {
   const u = new URL(server.url!);
