@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Decision } from './decision.ts';
+import { isHeaderName } from './request-attributes.ts';
 import { setRequestUser } from './user-info.ts';
 
 // Node keeps the parsed header object under an internal symbol and builds it on first access of
@@ -24,7 +25,7 @@ export function stripAuthorization(req: IncomingMessage): void {
   const raw = req.rawHeaders;
   for (let i = raw.length - 2; i >= 0; i -= 2) {
     const name = raw[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') raw.splice(i, 2);
+    if (isHeaderName(name, 'authorization')) raw.splice(i, 2);
   }
   if (headersMaterialised(req) && req.headers.authorization !== undefined) delete req.headers.authorization;
 }

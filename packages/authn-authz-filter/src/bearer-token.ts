@@ -13,7 +13,9 @@ export function parseBearerToken(authorization: string | readonly string[] | und
   if (auth === '') return undefined;
   const first = auth.indexOf(' ');
   if (first < 0) return undefined;
-  if (auth.slice(0, first).toLowerCase() !== 'bearer') return undefined;
+  // The canonical spelling first: no lowercased copy of the scheme on the hot path.
+  if (first !== 6 || (!auth.startsWith('Bearer') && auth.slice(0, 6).toLowerCase() !== 'bearer'))
+    return undefined;
   const rest = auth.slice(first + 1);
   const second = rest.indexOf(' ');
   const token = second < 0 ? rest : rest.slice(0, second);

@@ -38,10 +38,45 @@ interface MaybeTlsSocket {
  */
 export function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+    if (isHeaderName(raw[i]!, lowerName)) return raw[i + 1];
   }
   return undefined;
+}
+
+/**
+ * Case-insensitive header-name match. Clients send the lowercase or the canonical spelling
+ * (`authorization`, `Authorization`) almost always; comparing those first spares a lowercased copy of
+ * the name on every request.
+ */
+export function isHeaderName(name: string, lowerName: string): boolean {
+  if (name.length !== lowerName.length) return false;
+  return name === lowerName || name === canonical(lowerName) || name.toLowerCase() === lowerName;
+}
+
+const canonicalNames = new Map<string, string>();
+/** Go's CanonicalMIMEHeaderKey of a lowercase name (`user-agent` → `User-Agent`), memoised. */
+function canonical(lowerName: string): string {
+  let c = canonicalNames.get(lowerName);
+  if (c === undefined) {
+    c = lowerName.replace(/(^|-)([a-z])/g, (_m, sep: string, ch: string) => sep + ch.toUpperCase());
+    if (canonicalNames.size < 64) canonicalNames.set(lowerName, c);
+  }
+  return c;
+}
+
+const LOWER_METHODS: Readonly<Record<string, string>> = {
+  GET: 'get',
+  HEAD: 'head',
+  PUT: 'put',
+  POST: 'post',
+  DELETE: 'delete',
+  PATCH: 'patch',
+  OPTIONS: 'options',
+};
+
+/** The authorization verb of a method: its lowercase (a constant for the common methods). */
+export function verbOf(method: string): string {
+  return Object.hasOwn(LOWER_METHODS, method) ? LOWER_METHODS[method]! : method.toLowerCase();
 }
 
 /** Adapts a `node:http` request (plain or TLS) to {@link RequestAttributes}. */

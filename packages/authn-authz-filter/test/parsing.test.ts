@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { checkAlwaysAllowPath, compileAlwaysAllowPaths } from '../src/always-allow-paths.ts';
 import { parseBearerToken } from '../src/bearer-token.ts';
-import { pathOf } from '../src/request-attributes.ts';
+import { isHeaderName, pathOf, rawHeader, verbOf } from '../src/request-attributes.ts';
 
 describe('parseBearerToken (k8s.io/apiserver bearertoken)', () => {
   it.each([
     ['Bearer abc', 'abc'],
     ['bearer abc', 'abc'],
     ['BEARER abc', 'abc'],
+    ['bEaReR abc', 'abc'],
     ['  Bearer abc  ', 'abc'],
     ['Bearer abc def', 'abc'],
     ['Bearer abc def ghi', 'abc'],
@@ -24,6 +25,8 @@ describe('parseBearerToken (k8s.io/apiserver bearertoken)', () => {
     ['Bearer  abc'],
     ['Basic YTpi'],
     ['Bearerabc'],
+    ['Bearerx abc'],
+    ['Bearer\tabc'],
     ['Token abc'],
   ])('finds no credentials in %j', (header) => {
     expect(parseBearerToken(header)).toBeUndefined();
@@ -69,5 +72,40 @@ describe('pathOf', () => {
     expect(pathOf('/metrics')).toBe('/metrics');
     expect(pathOf('http://example.com/metrics?x')).toBe('/metrics');
     expect(pathOf('*')).toBe('*');
+  });
+});
+
+describe('header names and verbs', () => {
+  it('matches header names case-insensitively, whatever the spelling', () => {
+    for (const name of ['authorization', 'Authorization', 'AUTHORIZATION', 'aUtHoRiZaTiOn']) {
+      expect(isHeaderName(name, 'authorization')).toBe(true);
+    }
+    for (const name of ['authorizatio', 'authorizations', 'x-authorization', 'proxy-authorization']) {
+      expect(isHeaderName(name, 'authorization')).toBe(false);
+    }
+    expect(isHeaderName('User-Agent', 'user-agent')).toBe(true);
+    expect(isHeaderName('USER-AGENT', 'user-agent')).toBe(true);
+  });
+
+  it('reads the first value of a header from rawHeaders', () => {
+    const raw = ['Host', 'x', 'AUTHORIZATION', 'Bearer one', 'authorization', 'Bearer two'];
+    expect(rawHeader(raw, 'authorization')).toBe('Bearer one');
+    expect(rawHeader(raw, 'user-agent')).toBeUndefined();
+  });
+
+  it('lowercases any method into the authorization verb', () => {
+    expect(['GET', 'PUT', 'HEAD', 'POST', 'DELETE', 'PATCH', 'OPTIONS'].map(verbOf)).toEqual([
+      'get',
+      'put',
+      'head',
+      'post',
+      'delete',
+      'patch',
+      'options',
+    ]);
+    expect(verbOf('PROPFIND')).toBe('propfind');
+    expect(verbOf('get')).toBe('get');
+    expect(verbOf('constructor')).toBe('constructor');
+    expect(verbOf('__proto__')).toBe('__proto__');
   });
 });

@@ -15,7 +15,7 @@ import type { CacheKind, FilterMetrics, ReviewKind } from '../metrics.ts';
 import type { ResolvedAuthnAuthzOptions } from '../options.ts';
 import type { AuthnAuthz } from '../authn-authz-core.ts';
 import type { RequestAttributes } from '../request-attributes.ts';
-import { pathOf } from '../request-attributes.ts';
+import { pathOf, verbOf } from '../request-attributes.ts';
 import type { ReviewClient, SubjectAccessReviewSpec, TokenReviewStatus } from '../review-client.ts';
 import type { UserInfo } from '../user-info.ts';
 import { ANONYMOUS_USER, UNAUTHENTICATED_GROUP, withAuthenticatedGroup } from '../user-info.ts';
@@ -319,7 +319,7 @@ export function createCore(options: ResolvedAuthnAuthzOptions, deps: CoreDeps): 
 
   function decide(attrs: RequestAttributes, log: Logger = logger): Decision | Promise<Decision> {
     const c: Ctx = {
-      verb: attrs.method.toLowerCase(),
+      verb: verbOf(attrs.method),
       path: pathOf(attrs.url),
       receivedAt: wallClock(),
       t0: clock.now(),
