@@ -222,6 +222,11 @@ export async function startControlPlane(options?: ControlPlaneOptions): Promise<
     }
     return new LocalControlPlane({
       url,
+      apiServerCommand: {
+        bin: bins.apiServer,
+        args: apiServerArgs(started.layout, o.auditLog, o.extraApiServerArgs),
+      },
+      startTimeoutMs: o.startTimeoutMs,
       caPem: pki.servingCa.certPem,
       kubeconfigPath,
       kubeConfig,
@@ -242,6 +247,9 @@ export async function startControlPlane(options?: ControlPlaneOptions): Promise<
 
 interface LocalParams {
   url: string;
+  /** How the running kube-apiserver was started; startApiServer() runs exactly this again. */
+  apiServerCommand: { bin: string; args: readonly string[] };
+  startTimeoutMs: number;
   caPem: string;
   kubeconfigPath: string;
   kubeConfig: KubeConfig;
@@ -279,9 +287,15 @@ class LocalControlPlane implements ControlPlane {
   readonly clientCaPem: string;
   readonly owned = true;
   readonly exited: Promise<ProcessExit>;
-  /** Process-group ids of the etcd and kube-apiserver supervisors (for tests that check for orphans). */
-  readonly pids: { readonly etcd: number; readonly apiServer: number };
   readonly #p: LocalParams;
+  /** The current kube-apiserver; replaced by startApiServer(). */
+  #apiServer: SupervisedProcess;
+  /** False between stopApiServer() and a successful startApiServer(). */
+  #apiServerUp = true;
+  #restarts = 0;
+  /** stopApiServer()/startApiServer() run one after another, never interleaved. */
+  #apiServerQueue: Promise<unknown> = Promise.resolve();
+  #settleExited!: (exit: ProcessExit) => void;
   #stopping = false;
   #stopped: Promise<void> | undefined;
   #unexpected: ProcessExit | undefined;
@@ -294,14 +308,30 @@ class LocalControlPlane implements ControlPlane {
     this.kubeConfig = p.kubeConfig;
     this.dir = p.dir;
     this.clientCaPem = p.clientCa.certPem;
-    this.pids = { etcd: p.etcd.pgid, apiServer: p.apiServer.pgid };
-    const watch = (proc: SupervisedProcess, process: ProcessExit['process']): Promise<ProcessExit> =>
-      proc.exited.then((e) => {
-        const exit: ProcessExit = { process, code: e.code, signal: e.signal, expected: this.#stopping };
-        if (!exit.expected) this.#unexpected ??= exit;
-        return exit;
-      });
-    this.exited = Promise.race([watch(p.etcd, 'etcd'), watch(p.apiServer, 'kube-apiserver')]);
+    this.#apiServer = p.apiServer;
+    this.exited = new Promise((resolve) => (this.#settleExited = resolve));
+    this.#watch(p.etcd, 'etcd');
+    this.#watch(p.apiServer, 'kube-apiserver');
+  }
+
+  /**
+   * Settles `exited` when `proc` ends, unless it is a kube-apiserver that stopApiServer() ended (or
+   * that startApiServer() already replaced): that outage was asked for.
+   */
+  #watch(proc: SupervisedProcess, process: ProcessExit['process']): void {
+    void proc.exited.then((e) => {
+      const deliberateOutage =
+        process === 'kube-apiserver' && (proc !== this.#apiServer || !this.#apiServerUp);
+      if (deliberateOutage && !this.#stopping) return;
+      const exit: ProcessExit = { process, code: e.code, signal: e.signal, expected: this.#stopping };
+      if (!exit.expected) this.#unexpected ??= exit;
+      this.#settleExited(exit);
+    });
+  }
+
+  /** Process-group ids of the etcd and current kube-apiserver supervisors (for tests that check for orphans). */
+  get pids(): { readonly etcd: number; readonly apiServer: number } {
+    return { etcd: this.#p.etcd.pgid, apiServer: this.#apiServer.pgid };
   }
 
   /** What toCoordinates needs beyond the public API. */
@@ -322,7 +352,7 @@ class LocalControlPlane implements ControlPlane {
       const how = u.signal !== null ? `killed by ${u.signal}` : `exit code ${String(u.code)}`;
       throw new EnvtestError(
         ENVTEST_ERROR_CODES.PROCESS_EXITED,
-        `${what}: ${u.process} exited unexpectedly (${how})\n${logTails([this.#p.etcd, this.#p.apiServer])}`,
+        `${what}: ${u.process} exited unexpectedly (${how})\n${logTails([this.#p.etcd, this.#apiServer])}`,
       );
     }
   }
@@ -343,12 +373,67 @@ class LocalControlPlane implements ControlPlane {
     return readAuditLog(this.#p.auditLogFile);
   }
 
+  /** Runs `step` after every earlier stop/start step has settled. */
+  #queued(step: () => Promise<void>): Promise<void> {
+    const next = this.#apiServerQueue.then(step);
+    this.#apiServerQueue = next.catch(() => {});
+    return next;
+  }
+
+  stopApiServer(): Promise<void> {
+    return this.#queued(async () => {
+      this.#assertUsable('stop kube-apiserver');
+      if (!this.#apiServerUp) return;
+      this.#apiServerUp = false;
+      await this.#apiServer.stop(this.#p.stopTimeoutMs);
+    });
+  }
+
+  startApiServer(): Promise<void> {
+    return this.#queued(async () => {
+      this.#assertUsable('start kube-apiserver');
+      if (this.#apiServerUp) return;
+      const { bin, args } = this.#p.apiServerCommand;
+      const apiServer = new SupervisedProcess(
+        'kube-apiserver',
+        bin,
+        args,
+        join(this.dir, `kube-apiserver.restart-${++this.#restarts}.log`),
+      );
+      // Assigned before it is ready so that stop() during the wait ends this process too.
+      this.#apiServer = apiServer;
+      try {
+        await waitReady({
+          name: 'kube-apiserver',
+          url: `${this.url}/readyz`,
+          ca: this.caPem,
+          accept: (body) => body.trim() === 'ok',
+          deadline: Date.now() + this.#p.startTimeoutMs,
+          timeoutMs: this.#p.startTimeoutMs,
+          procs: [this.#p.etcd, apiServer],
+        });
+      } catch (err) {
+        await apiServer.stop(this.#p.stopTimeoutMs);
+        this.#assertUsable('start kube-apiserver');
+        if (!(err instanceof PortConflict)) throw err;
+        throw new EnvtestError(
+          ENVTEST_ERROR_CODES.PORT_CONFLICT,
+          `start kube-apiserver: another process took ${this.url} while kube-apiserver was stopped ` +
+            `("address already in use")\n${logTails([apiServer])}`,
+          { cause: err },
+        );
+      }
+      this.#apiServerUp = true;
+      this.#watch(apiServer, 'kube-apiserver');
+    });
+  }
+
   stop(): Promise<void> {
     this.#stopping = true;
     this.#stopped ??= (async () => {
-      const { etcd, apiServer, stopTimeoutMs } = this.#p;
+      const { etcd, stopTimeoutMs } = this.#p;
       // The apiserver first, so it does not spend its shutdown retrying a dead etcd.
-      await apiServer.stop(stopTimeoutMs);
+      await this.#apiServer.stop(stopTimeoutMs);
       await etcd.stop(stopTimeoutMs);
       await rm(this.dir, { recursive: true, force: true });
       this.#p.unregister();

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { EnvtestError, ENVTEST_ERROR_CODES } from './errors.ts';
+import { EnvtestError, ENVTEST_ERROR_CODES, notOwnedError } from './errors.ts';
 import { readAuditLog } from './internal/audit.ts';
 import { loadKubeConfig } from './internal/kubeconfig.ts';
 import { importCa, issueClientCertificate } from './internal/pki.ts';
@@ -26,6 +26,7 @@ export interface ControlPlaneCoordinates {
 /** Rebuilds a ControlPlane from coordinates: stop() is a no-op (the global setup owns the processes). */
 export async function controlPlaneFromCoordinates(c: ControlPlaneCoordinates): Promise<ControlPlane> {
   const kubeConfig = await loadKubeConfig(await readFile(c.kubeconfigPath, 'utf8'));
+  const borrowed = `${c.url}, borrowed through coordinates such as the vitest global setup's shared one`;
   const ca = c.clientCaKeyPem !== '' ? await importCa(c.clientCaPem, c.clientCaKeyPem) : undefined;
   return {
     url: c.url,
@@ -54,6 +55,10 @@ export async function controlPlaneFromCoordinates(c: ControlPlaneCoordinates): P
       }
       return readAuditLog(c.auditLogPath);
     },
+    // The processes belong to whoever made the coordinates (the vitest global setup): a test that needs
+    // an apiserver outage starts its own control plane.
+    stopApiServer: () => Promise.reject(notOwnedError('stop kube-apiserver', borrowed)),
+    startApiServer: () => Promise.reject(notOwnedError('start kube-apiserver', borrowed)),
     stop: () => Promise.resolve(),
   };
 }

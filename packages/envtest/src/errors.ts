@@ -55,3 +55,14 @@ export class EnvtestError extends Error {
 export function isEnvtestError(err: unknown, code?: EnvtestErrorCode): err is EnvtestError {
   return err instanceof EnvtestError && (code === undefined || err.code === code);
 }
+
+/**
+ * The rejection of stopApiServer()/startApiServer() on a control plane whose processes this harness
+ * does not run (`owned: false`). Not exported from the package.
+ */
+export function notOwnedError(what: string, whose: string): EnvtestError {
+  return new EnvtestError(
+    ENVTEST_ERROR_CODES.UNSUPPORTED,
+    `${what}: this control plane is not owned by the harness (${whose}); expected one from startControlPlane()`,
+  );
+}

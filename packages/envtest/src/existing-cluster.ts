@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { EnvtestError, ENVTEST_ERROR_CODES } from './errors.ts';
+import { EnvtestError, ENVTEST_ERROR_CODES, notOwnedError } from './errors.ts';
 import { loadKubeConfig } from './internal/kubeconfig.ts';
 import type { ControlPlane, ProcessExit } from './types.ts';
 
@@ -71,6 +71,10 @@ export async function startExistingCluster(env: NodeJS.ProcessEnv = process.env)
           'read audit events: the harness cannot read the audit log of an existing cluster',
         ),
       ),
+    stopApiServer: () =>
+      Promise.reject(notOwnedError('stop kube-apiserver', `the existing cluster ${cluster.server}`)),
+    startApiServer: () =>
+      Promise.reject(notOwnedError('start kube-apiserver', `the existing cluster ${cluster.server}`)),
     stop: () => (stopped ??= rm(dir, { recursive: true, force: true })),
   };
 }

@@ -63,6 +63,22 @@ export interface ControlPlane {
   issueClientCertificate(user: string, groups?: readonly string[]): Promise<ClientCertificate>;
   /** Reads the audit log (needs `{ auditLog: true }`): TokenReview and SubjectAccessReview events. */
   readAuditEvents(): Promise<AuditEvent[]>;
+  /**
+   * Stops kube-apiserver alone (SIGTERM, then SIGKILL after `stopTimeoutMs`) and leaves etcd running:
+   * an apiserver outage for the code under test. `exited` does not settle for this stop. Resolves once
+   * the process is gone; a no-op when it is already stopped. Rejects with `KDIAG_ENVTEST_UNSUPPORTED`
+   * for a control plane this harness does not own, `KDIAG_ENVTEST_STOPPED` after stop().
+   */
+  stopApiServer(): Promise<void>;
+  /**
+   * Starts kube-apiserver again after stopApiServer(), with the same flags: same port and URL, same
+   * serving and client certificates, same service-account keys (tokens issued before stay valid), same
+   * etcd and data. Resolves when `/readyz` answers `ok` (within `startTimeoutMs`); a no-op when it runs.
+   * Rejects with `KDIAG_ENVTEST_PORT_CONFLICT` when another process took the port meanwhile,
+   * `KDIAG_ENVTEST_START_TIMEOUT` / `KDIAG_ENVTEST_PROCESS_EXITED` (with log tails) when it does not
+   * become ready, and like stopApiServer() for a control plane this harness does not own.
+   */
+  startApiServer(): Promise<void>;
   /** Stops the processes (SIGTERM, then SIGKILL after a bound) and removes the temp directory. Idempotent. */
   stop(): Promise<void>;
 }

@@ -1,0 +1,28 @@
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Publishes a serving pair into `dir` the way kubelet's AtomicWriter updates a mounted Secret: the
+ * files go into a fresh `..<generation>` directory, a `..data_tmp` symlink to it is renamed over
+ * `..data` (one atomic step), and `tls.crt`/`tls.key` are symlinks through `..data`. The previous
+ * generation is removed afterwards, as kubelet does. (@kubediag/diagnostics-server's own tests have the
+ * same helper; test helpers are not part of its public API, so this package keeps its own copy.)
+ */
+export async function publishSecret(
+  dir: string,
+  generation: number,
+  pair: { readonly certPem: string; readonly keyPem: string },
+): Promise<void> {
+  const target = `..gen_${generation}`;
+  await mkdir(join(dir, target));
+  await writeFile(join(dir, target, 'tls.crt'), pair.certPem);
+  await writeFile(join(dir, target, 'tls.key'), pair.keyPem);
+  await symlink(target, join(dir, '..data_tmp'));
+  await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+  if (generation === 1) {
+    await symlink('..data/tls.crt', join(dir, 'tls.crt'));
+    await symlink('..data/tls.key', join(dir, 'tls.key'));
+  } else {
+    await rm(join(dir, `..gen_${generation - 1}`), { recursive: true, force: true });
+  }
+}
