@@ -436,7 +436,11 @@ export class DirectSink implements Sink {
 /** Whether writeSync on this fd is safe for the event loop (see createSink). */
 export function fdKind(fd: number): 'file' | 'pipe' | 'other' {
   try {
-    const st = fstatSync(fd);
+    // bigint: Node 20 keeps the last number-typed stat in one shared array, and a FIFO's left there
+    // breaks the next import() of a package reached through a symlink (pnpm): its own dependencies
+    // are then looked up from the link, not the real path. Containers log to FIFOs; the lazy import
+    // of @kubernetes/client-node comes right after the logger is made.
+    const st = fstatSync(fd, { bigint: true });
     if (st.isFile() || st.isCharacterDevice()) return 'file';
     if (st.isFIFO() || st.isSocket()) return 'pipe';
     return 'other';
