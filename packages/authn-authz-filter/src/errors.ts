@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   REVIEW_FAILED: 'KDIAG_AUTHN_AUTHZ_REVIEW_FAILED',
   /** The apiserver refused the review itself (401/403): the operator lacks RBAC or credentials. */
   REVIEW_FORBIDDEN: 'KDIAG_AUTHN_AUTHZ_REVIEW_FORBIDDEN',
+  /**
+   * The apiserver refused a review with 401/403 while its `/readyz` said it was not ready (a starting
+   * apiserver denies until its RBAC caches sync): counted as an outage, not as missing RBAC.
+   */
+  APISERVER_NOT_READY: 'KDIAG_AUTHN_AUTHZ_APISERVER_NOT_READY',
   /** The review did not finish within `reviewTimeoutMs` (retries included). */
   REVIEW_TIMEOUT: 'KDIAG_AUTHN_AUTHZ_REVIEW_TIMEOUT',
   /** The apiserver's answer was not a well-formed review (bad JSON, too large, allowed and denied). */

@@ -74,12 +74,14 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
     return agent;
   }
 
-  async function post<T>(
-    what: 'tokenreviews' | 'subjectaccessreviews',
+  /** One request to the apiserver with the operator's credentials; the answer's status and text. */
+  async function send(
+    what: 'tokenreviews' | 'subjectaccessreviews' | 'readyz',
+    method: 'POST' | 'GET',
     path: string,
-    body: unknown,
+    payload: Buffer | undefined,
     signal: AbortSignal,
-  ): Promise<T> {
+  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null || typeof cluster.server !== 'string' || cluster.server === '') {
       throw new AuthnAuthzError(
@@ -87,8 +89,7 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
         `${what} request failed: the kubeconfig has no current cluster with a server URL`,
       );
     }
-    const payload = Buffer.from(JSON.stringify(body));
-    const opts: https.RequestOptions = { method: 'POST', headers: {} };
+    const opts: https.RequestOptions = { method, headers: {} };
     await kubeConfig.applyToHTTPSOptions(opts);
     const url = new URL(cluster.server.replace(/\/+$/, '') + path);
     const secure = url.protocol === 'https:';
@@ -98,18 +99,20 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
         : secure
           ? agentFor(opts)
           : undefined;
-    const headers = {
+    const headers: Record<string, string> = {
       ...(opts.headers as Record<string, string> | undefined),
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      'Content-Length': String(payload.length),
+      Accept: payload === undefined ? 'text/plain' : 'application/json',
       'User-Agent': 'kubediag-authn-authz-filter',
     };
-    const requestOptions: https.RequestOptions = { ...opts, method: 'POST', headers, signal };
+    if (payload !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    const requestOptions: https.RequestOptions = { ...opts, method, headers, signal };
     if (requestAgent !== undefined) requestOptions.agent = requestAgent;
     else delete requestOptions.agent;
 
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(url, requestOptions, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -127,34 +130,13 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
           chunks.push(chunk);
         });
         res.on('error', reject);
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (status >= 200 && status < 300) {
-            try {
-              const parsed = JSON.parse(text) as { status?: T };
-              if (
-                parsed === null ||
-                typeof parsed !== 'object' ||
-                typeof parsed.status !== 'object' ||
-                parsed.status === null
-              ) {
-                throw new Error('no status object in the answer');
-              }
-              resolve(parsed.status);
-            } catch (cause) {
-              reject(
-                new AuthnAuthzError(
-                  ERROR_CODES.INVALID_REVIEW_RESPONSE,
-                  `${what} request failed: unreadable answer from the apiserver`,
-                  { cause },
-                ),
-              );
-            }
-            return;
-          }
-          reject(httpError(what, status, text, res.headers['retry-after']));
-        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            retryAfter: res.headers['retry-after'],
+          }),
+        );
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err instanceof AuthnAuthzError) return reject(err);
@@ -168,6 +150,40 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
       });
       req.end(payload);
     });
+  }
+
+  async function post<T>(
+    what: 'tokenreviews' | 'subjectaccessreviews',
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const { status, text, retryAfter } = await send(
+      what,
+      'POST',
+      path,
+      Buffer.from(JSON.stringify(body)),
+      signal,
+    );
+    if (status < 200 || status >= 300) throw httpError(what, status, text, retryAfter);
+    try {
+      const parsed = JSON.parse(text) as { status?: T };
+      if (
+        parsed === null ||
+        typeof parsed !== 'object' ||
+        typeof parsed.status !== 'object' ||
+        parsed.status === null
+      ) {
+        throw new Error('no status object in the answer');
+      }
+      return parsed.status;
+    } catch (cause) {
+      throw new AuthnAuthzError(
+        ERROR_CODES.INVALID_REVIEW_RESPONSE,
+        `${what} request failed: unreadable answer from the apiserver`,
+        { cause },
+      );
+    }
   }
 
   return {
@@ -185,6 +201,12 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
         { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec },
         signal,
       ),
+    // /readyz is always allowed by kube-apiserver (--authorization-always-allow-paths), so a starting
+    // apiserver answers it even while it denies everything else.
+    ready: async (signal: AbortSignal) => {
+      const { status, text } = await send('readyz', 'GET', '/readyz', undefined, signal);
+      return status === 200 && text.trim() === 'ok';
+    },
     close() {
       agent?.destroy();
       agent = undefined;

@@ -49,4 +49,11 @@ export interface SubjectAccessReviewStatus {
 export interface ReviewClient {
   tokenReview(spec: TokenReviewSpec, signal: AbortSignal): Promise<TokenReviewStatus>;
   subjectAccessReview(spec: SubjectAccessReviewSpec, signal: AbortSignal): Promise<SubjectAccessReviewStatus>;
+  /**
+   * Whether the apiserver says it is ready (`GET /readyz` answers `ok`); false when it cannot be asked.
+   * Consulted only after a review was refused with 401/403, to tell an apiserver that is still starting
+   * (it denies every request until its RBAC caches sync) from an operator that lacks RBAC. Without it,
+   * every refusal counts as missing RBAC.
+   */
+  ready?: ((signal: AbortSignal) => Promise<boolean>) | undefined;
 }

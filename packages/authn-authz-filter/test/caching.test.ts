@@ -200,6 +200,68 @@ describe('stale-if-error', () => {
     expect((await core.decide(req('GET', '/metrics', 'Bearer tok'))).status).toBe(500);
   });
 
+  describe('a review refused with 401/403', () => {
+    const forbidden = () =>
+      new AuthnAuthzError(ERROR_CODES.REVIEW_FORBIDDEN, 'tokenreviews request failed with HTTP 403', {
+        details: { status: 403 },
+      });
+
+    it('by a ready apiserver is missing RBAC: fail closed, nothing stale', async () => {
+      const { core, clock, reviews, logger } = await warm();
+      reviews.readiness(true);
+      reviews.tokenFallback = forbidden();
+      clock.advance(90_000);
+      expect((await core.decide(req('GET', '/metrics', 'Bearer tok'))).status).toBe(500);
+      expect(reviews.readyCalls).toBe(1);
+      expect(logger.lines.some((l) => l.err instanceof Error && l.err.message.includes('HTTP 403'))).toBe(
+        true,
+      );
+    });
+
+    it('by an apiserver that is still starting (/readyz not ok) is an outage: stale within grace', async () => {
+      const { core, clock, reviews, logger } = await warm();
+      reviews.readiness(false);
+      reviews.tokenFallback = forbidden();
+      reviews.accessFallback = forbidden();
+      clock.advance(90_000);
+      expect(await core.decide(req('GET', '/metrics', 'Bearer tok'))).toMatchObject({
+        status: 200,
+        stale: true,
+      });
+      // Never seen: nothing to serve, fail closed; the log names the cause.
+      expect((await core.decide(req('GET', '/metrics', 'Bearer new'))).status).toBe(500);
+      expect(
+        logger.lines.some(
+          (l) => l.err instanceof Error && l.err.message.includes('the apiserver is not ready'),
+        ),
+      ).toBe(true);
+      // Past TTL + grace, nothing is served stale any more.
+      clock.advance(120_000);
+      expect((await core.decide(req('GET', '/metrics', 'Bearer tok'))).status).toBe(500);
+    });
+
+    it('when /readyz cannot be asked either, counts as not ready', async () => {
+      const { core, clock, reviews } = await warm();
+      reviews.readiness(refused());
+      reviews.tokenFallback = forbidden();
+      clock.advance(90_000);
+      expect((await core.decide(req('GET', '/metrics', 'Bearer tok'))).status).toBe(200);
+    });
+
+    it('asks /readyz at most once a second, however many reviews are refused', async () => {
+      const { core, clock, reviews } = await warm();
+      reviews.readiness(false);
+      reviews.tokenFallback = forbidden();
+      clock.advance(90_000);
+      const tokens = Array.from({ length: 20 }, (_, i) => `unseen-${i}`);
+      await Promise.all(tokens.map(async (t) => core.decide(req('GET', '/metrics', `Bearer ${t}`))));
+      expect(reviews.readyCalls).toBe(1);
+      clock.advance(1_000);
+      await core.decide(req('GET', '/metrics', 'Bearer unseen-x'));
+      expect(reviews.readyCalls).toBe(2);
+    });
+  });
+
   it('never serves a stale denial', async () => {
     const t = testCore({ tokenCacheTTLMs: 600_000, deniedTTLMs: 1_000, staleIfErrorGraceMs: 600_000 });
     t.reviews.user('tok', 'alice').deny('alice', 'get', '/metrics');

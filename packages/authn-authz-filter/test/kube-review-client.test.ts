@@ -22,7 +22,7 @@ async function fakeApiserver(answer: (req: IncomingMessage, res: ServerResponse,
     let text = '';
     req.on('data', (c: Buffer) => (text += c.toString()));
     req.on('end', () => {
-      const body: unknown = JSON.parse(text);
+      const body: unknown = text === '' ? undefined : JSON.parse(text);
       seen.push({ method: req.method, url: req.url, headers: req.headers, body });
       answer(req, res, body);
     });
@@ -60,6 +60,27 @@ describe('kube review client (HTTP boundary)', () => {
         spec: { token: 't', audiences: ['a'] },
       },
     });
+  });
+
+  it('asks /readyz with the operator credentials: ready only on 200 "ok"', async () => {
+    let answer = { status: 200, text: 'ok' };
+    const { client, seen } = await fakeApiserver((_req, res) => {
+      res.statusCode = answer.status;
+      res.end(answer.text);
+    });
+    expect(await client.ready?.(signal())).toBe(true);
+    expect(seen[0]).toMatchObject({
+      method: 'GET',
+      url: '/prefix/readyz',
+      headers: { authorization: 'Bearer operator-token' },
+    });
+    answer = {
+      status: 500,
+      text: '[-]poststarthook/rbac/bootstrap-roles failed: not finished\nreadyz check failed',
+    };
+    expect(await client.ready?.(signal())).toBe(false);
+    answer = { status: 200, text: 'not quite' };
+    expect(await client.ready?.(signal())).toBe(false);
   });
 
   it('POSTs a SubjectAccessReview', async () => {

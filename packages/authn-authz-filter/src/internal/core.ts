@@ -9,7 +9,7 @@ import {
   authorizationFailedBody,
   forbiddenBody,
 } from '../decision.ts';
-import { AuthnAuthzError, ERROR_CODES } from '../errors.ts';
+import { AuthnAuthzError, ERROR_CODES, isAuthnAuthzError } from '../errors.ts';
 import type { KeyValues, Logger } from '../logger.ts';
 import type { CacheKind, FilterMetrics, ReviewKind } from '../metrics.ts';
 import type { ResolvedAuthnAuthzOptions } from '../options.ts';
@@ -50,6 +50,9 @@ interface AuthzAnswer {
 
 /** SubjectAccessReview specs this long are not cached, as the apiserver's webhook authorizer does. */
 const MAX_CACHE_KEY = 10_000;
+/** How long one answer of the apiserver's /readyz is reused, and how long asking may take. */
+const READINESS_MEMO_MS = 1_000;
+const READINESS_TIMEOUT_MS = 2_000;
 /** (verb, path) keys remembered per user before the memo starts over. */
 const MAX_KEY_MEMO = 256;
 
@@ -113,8 +116,28 @@ export function createCore(options: ResolvedAuthnAuthzOptions, deps: CoreDeps): 
       return result;
     } catch (err) {
       end('error');
-      throw err;
+      throw await notReadyOr(err);
     }
+  }
+
+  // A refused review (401/403) from an apiserver that is still starting is an outage, not missing
+  // RBAC: a restarted kube-apiserver denies every request until its RBAC caches sync, before its
+  // /readyz turns ok. One readiness question per second at most, however many reviews fail.
+  let readiness: { readonly at: number; readonly ready: Promise<boolean> } | undefined;
+  async function notReadyOr(err: unknown): Promise<unknown> {
+    const ask = reviewClient.ready?.bind(reviewClient);
+    if (!isAuthnAuthzError(err, ERROR_CODES.REVIEW_FORBIDDEN) || ask === undefined) return err;
+    const now = clock.now();
+    if (readiness === undefined || now - readiness.at >= READINESS_MEMO_MS) {
+      const signal = AbortSignal.timeout(Math.min(options.reviewTimeoutMs, READINESS_TIMEOUT_MS));
+      readiness = { at: now, ready: ask(signal).catch(() => false) };
+    }
+    if (await readiness.ready) return err;
+    return new AuthnAuthzError(
+      ERROR_CODES.APISERVER_NOT_READY,
+      `${err.message}; the apiserver is not ready (/readyz), so this counts as an outage`,
+      { cause: err, details: err.details },
+    );
   }
 
   function interpretTokenReview(status: TokenReviewStatus): TokenAnswer {

@@ -23,12 +23,12 @@ export function isRetryable(err: unknown): boolean {
 }
 
 /**
- * The apiserver could not give an answer at all (down, unreachable, overloaded, timed out), as opposed
- * to an answer we reject. Only these allow a stale decision to be served.
+ * The apiserver could not give an answer at all (down, unreachable, overloaded, timed out, or still
+ * starting), as opposed to an answer we reject. Only these allow a stale decision to be served.
  */
 export function isUnavailable(err: unknown): boolean {
   if (!(err instanceof AuthnAuthzError)) return false;
-  if (err.code === ERROR_CODES.REVIEW_TIMEOUT) return true;
+  if (err.code === ERROR_CODES.REVIEW_TIMEOUT || err.code === ERROR_CODES.APISERVER_NOT_READY) return true;
   if (err.code !== ERROR_CODES.REVIEW_FAILED) return false;
   const { status, syscallCode } = err.details;
   if (syscallCode !== undefined) return true;

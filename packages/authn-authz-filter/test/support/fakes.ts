@@ -68,6 +68,20 @@ export class FakeReviews implements ReviewClient {
   access = new Map<string, Answer<SubjectAccessReviewStatus>>();
   tokenFallback: Answer<TokenReviewStatus> | undefined;
   accessFallback: Answer<SubjectAccessReviewStatus> | undefined;
+  /** The apiserver's /readyz; unset, the client cannot ask (like a custom ReviewClient without it). */
+  ready: ((signal: AbortSignal) => Promise<boolean>) | undefined;
+  readyCalls = 0;
+
+  /** Scripts /readyz to answer `ready` (or fail with an Error), counting the questions. */
+  readiness(answer: boolean | Error): this {
+    this.ready = async () => {
+      this.readyCalls++;
+      await Promise.resolve();
+      if (answer instanceof Error) throw answer;
+      return answer;
+    };
+    return this;
+  }
 
   async tokenReview(spec: TokenReviewSpec, signal: AbortSignal): Promise<TokenReviewStatus> {
     this.tokenCalls.push(spec);

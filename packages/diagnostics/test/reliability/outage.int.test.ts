@@ -33,10 +33,10 @@ import { fetchOnce, ScraperFleet, summarize, type Scrape } from './faults/scrape
  * changed: the audit records to a callback (to see which answers were stale), the log lines to a
  * capture (to check no token is logged), the metrics to a fresh registry.
  *
- * Phases: `outage` runs from stopApiServer() to startApiServer(), the apiserver gone; the issue's
- * >= 99% is asserted there. `restart` is the apiserver starting (port open, /readyz not yet ok):
- * it answers reviews with 403 until its RBAC caches sync, which the filter fails closed by design;
- * those scrapes are counted and reported, and must be 200 or 500. `recovered` is after /readyz.
+ * Phases: `outage` runs from stopApiServer() to startApiServer(), the apiserver gone. `restart` is the
+ * apiserver starting (port open, /readyz not yet ok): it answers reviews with 403 until its RBAC caches
+ * sync; the filter asks /readyz, sees the apiserver is not ready and keeps serving stale, so those
+ * scrapes succeed too. `recovered` is after /readyz. The issue's >= 99% is asserted over all three.
  *
  * The outage is 60 s in CI too (the file takes about 90 s); KUBEDIAG_OUTAGE_SECONDS shortens it for a
  * quick local run (it must exceed the TTL for the test to mean anything).
@@ -192,8 +192,6 @@ describe('reliability: kube-apiserver stopped while 5 scrapers scrape every seco
           recovered,
           staleServed: staleServed.length,
           staleMetric: { token: staleMetric('token'), authorization: staleMetric('authorization') },
-          reviewsForbiddenWhileStarting: logLines.filter((l) => l.includes('request failed with HTTP 403'))
-            .length,
           failClosed,
           afterRestart,
           node: process.version,
@@ -214,11 +212,12 @@ describe('reliability: kube-apiserver stopped while 5 scrapers scrape every seco
       // against a test that silently scraped nothing, not a timing).
       expect(outage.scrapes).toBeGreaterThanOrEqual(SCRAPERS * 10);
       expect(outage.ok / outage.scrapes).toBeGreaterThanOrEqual(0.99);
+      const window = summarize([...byPhase('outage'), ...byPhase('restart'), ...byPhase('recovered')]);
+      expect(window.ok / window.scrapes).toBeGreaterThanOrEqual(0.99);
       // While the restarted apiserver starts (port open, /readyz not yet ok) it answers the operator's
-      // reviews with 403 until its RBAC caches have synced (about 1-2 s here). The filter fails such
-      // answers closed by design (a 403 could mean the operator's RBAC was removed) instead of serving
-      // stale, so scrapes in that window may get 500; they must never hang or see anything else.
-      for (const s of byPhase('restart')) expect([200, 500]).toContain(s.outcome);
+      // reviews with 403 until its RBAC caches have synced. That is an outage, not missing RBAC: the
+      // filter checks /readyz and serves the recently allowed decisions stale, so no scrape fails.
+      for (const s of byPhase('restart')) expect(s.outcome).toBe(200);
       // Recovery right after restart: new identities pass again, and the one refused during the outage
       // too; every scrape after /readyz succeeds.
       expect(afterRestart.unseenToken).toBe(200);
