@@ -1,11 +1,13 @@
 import {
   createServer as createHttpServer,
+  STATUS_CODES,
   type IncomingMessage,
   type Server,
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
 import { createLogger, getVerbosityControl } from '@kubediag/klog';
@@ -290,6 +292,14 @@ class DiagnosticsServerImpl implements DiagnosticsServer {
       server = createHttpServer(common, (req, res) => this.#onRequest(req, res));
     }
     server.maxConnections = o.maxConnections;
+    // Node hands CONNECT to 'connect' listeners, never to the request handler, and drops the
+    // connection without an answer when there is none: answer it here, as TRACE is answered.
+    server.on('connect', (req: IncomingMessage, socket: Duplex) => this.#onConnect(req, socket));
+    // Node's own 417 for an Expect it cannot meet keeps the connection, and after a request that
+    // asked for an upgrade the next one on it is never answered: answer 417 here and close.
+    server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(417, { Connection: 'close' }).end();
+    });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
       this.#onClientError(err, socket),
     );
@@ -437,7 +447,11 @@ class DiagnosticsServerImpl implements DiagnosticsServer {
   #onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     this.#log.V(4).info('bad request from client', { remote: socket.remoteAddress, code: err.code });
     const inFlight = this.#responses.get(socket);
-    if (!socket.writable || (inFlight !== undefined && inFlight.headersSent)) {
+    // Only an HTTP-level error can be answered. Below HTTP (a TLS handshake that timed out or
+    // failed, a reset) an answer written to a TLS socket would wait for the handshake forever and
+    // keep the connection open past every deadline.
+    const answerable = err.code?.startsWith('HPE_') === true || err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (!answerable || !socket.writable || (inFlight !== undefined && inFlight.headersSent)) {
       socket.destroy();
       return;
     }
@@ -450,6 +464,32 @@ class DiagnosticsServerImpl implements DiagnosticsServer {
           : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroySoon();
+  }
+
+  /** CONNECT gets the answer TRACE gets (400, 301, 404, or 405 with Allow); then the connection closes. */
+  #onConnect(req: IncomingMessage, socket: Duplex): void {
+    const { status, body, header } = this.#connectAnswer(req.url ?? '');
+    const text = body === '' ? '' : `${body}\n`;
+    this.#log.V(4).info('request', { method: req.method, status, remote: req.socket.remoteAddress });
+    socket.on('error', () => undefined);
+    // Node no longer reads this socket: destroy it once the answer is written rather than wait for
+    // the client's end, which an unread request body would keep it from ever seeing.
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${header === '' ? '' : `${header}\r\n`}` +
+        'Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n' +
+        `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+      () => socket.destroy(),
+    );
+  }
+
+  #connectAnswer(url: string): { status: number; body: string; header: string } {
+    const target = normalizeRequestTarget(url);
+    if (target.kind === 'invalid') return { status: 400, body: target.reason, header: '' };
+    if (target.kind === 'redirect') return { status: 301, body: '', header: `Location: ${target.location}` };
+    const m = this.#router.match(target.path, target.search);
+    if (m.kind === 'none') return { status: 404, body: '404 page not found', header: '' };
+    if (m.kind === 'redirect') return { status: 301, body: '', header: `Location: ${m.location}` };
+    return { status: 405, body: 'method not allowed', header: `Allow: ${m.route.allow.join(', ')}` };
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -484,7 +524,9 @@ class DiagnosticsServerImpl implements DiagnosticsServer {
       }
       if (this.#state === 'stopping') this.#server?.closeIdleConnections();
     });
-    if (this.#state === 'stopping') res.setHeader('Connection', 'close');
+    // The port never upgrades, and Node's parser strands the next request on a connection whose
+    // request asked for an upgrade (it is never answered until the idle timeout): close it instead.
+    if (this.#state === 'stopping' || req.headers.upgrade !== undefined) res.setHeader('Connection', 'close');
 
     const target = normalizeRequestTarget(req.url ?? '');
     if (target.kind === 'invalid') return httpError(res, 400, target.reason, { Connection: 'close' });
