@@ -1,0 +1,208 @@
+/**
+ * Soak: a mixed valid and invalid request stream (load/soak-mix.ts) against a secure operator child
+ * for KUBEDIAG_SOAK_SECONDS (120 in CI; 1800 with KUBEDIAG_RELIABILITY=full) after a warm-up.
+ * Memory and file descriptors are measured at rest on both sides of the measured phase (load
+ * stopped, every client connection closed, two full GCs in the child), so the difference is what
+ * the stream left behind, not garbage or work in flight.
+ */
+import { afterAll, expect, it } from 'vitest';
+import { useControlPlane } from '@kubediag/envtest';
+import { setupLoadIdentities } from './load/cluster-identities.ts';
+import { envCount, FULL_RUN, recordFigures } from './load/figures.ts';
+import { killAllOperators, startOperator, type OperatorProcess } from './load/operator-process.ts';
+import { createPrng, seedFromEnv } from './load/prng.ts';
+import { connectionsOnPort, connectionsTo, fdSummary, type FdSummary } from './load/proc-stats.ts';
+import { endpointOf } from './load/raw-http.ts';
+import { runSoak, type SoakCounts, type SoakCredentials } from './load/soak-mix.ts';
+
+const SOAK_SECONDS = envCount('KUBEDIAG_SOAK_SECONDS', FULL_RUN ? 1800 : 120);
+const WARMUP_SECONDS = envCount('KUBEDIAG_SOAK_WARMUP_SECONDS', FULL_RUN ? 60 : 10);
+const SAMPLE_SECONDS = FULL_RUN ? 60 : 10;
+const CONCURRENCY = 6;
+const RSS_GROWTH_BOUND = 10 * 1024 * 1024;
+
+afterAll(() => killAllOperators());
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+interface RestPoint {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly fds: Omit<FdSummary, 'socketInodes'>;
+  /** Of the sockets, the operator's client connections to the apiserver (a pool that varies). */
+  readonly apiserverConnections: number;
+  /** How long RSS took to settle after the load stopped. */
+  readonly settleSeconds: number;
+}
+
+/**
+ * Waits until the child holds no connection on its port, then measures it after full GCs once RSS
+ * has settled: V8 and the allocator hand memory back for seconds after a burst, so one sample right
+ * after the load stops reads tens of MiB high and would hide growth.
+ */
+async function atRest(op: OperatorProcess, port: number, apiserverPort: number): Promise<RestPoint> {
+  const deadline = Date.now() + 30_000;
+  while (connectionsOnPort(op.pid, port).open > 0) {
+    if (Date.now() > deadline)
+      throw new Error(`connections still open: ${JSON.stringify(connectionsOnPort(op.pid, port))}`);
+    await sleep(200);
+  }
+  const began = Date.now();
+  const samples: number[] = [];
+  let m = await op.collectGarbage();
+  samples.push(m.rss);
+  // Settled: five samples in a row, 3 s apart, within 1 MiB (V8's memory reducer frees in steps
+  // several seconds apart, so a shorter window can end between two of them). 60 s at most.
+  while (Date.now() - began < 60_000) {
+    const last = samples.slice(-5);
+    if (last.length === 5 && Math.max(...last) - Math.min(...last) < 1024 * 1024) break;
+    await sleep(3000);
+    m = await op.collectGarbage();
+    samples.push(m.rss);
+  }
+  const { socketInodes: _inodes, ...fds } = fdSummary(op.pid);
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    fds,
+    apiserverConnections: connectionsTo(op.pid, apiserverPort),
+    settleSeconds: Math.round((Date.now() - began) / 1000),
+  };
+}
+
+const emptyCounts = (): SoakCounts => ({
+  sent: {},
+  answered: {},
+  unexpected: 0,
+  unexpectedSamples: [],
+  connections: 0,
+});
+const total = (m: Record<string, number>): number => Object.values(m).reduce((a, b) => a + b, 0);
+
+it(
+  `serves a mixed stream for ${SOAK_SECONDS} s without growing, leaking descriptors or failing`,
+  async () => {
+    const ids = await setupLoadIdentities(await useControlPlane(), 'soak');
+    const seed = seedFromEnv();
+    console.log(`[reliability] soak seed ${seed}, warm-up ${WARMUP_SECONDS} s, measured ${SOAK_SECONDS} s`);
+    const op = await startOperator(
+      { mode: 'secure', verbosity: 4, apiserver: ids.apiserver, instrument: false },
+      { output: 'tail' },
+    );
+    const ep = endpointOf(op.url, op.caPem);
+    const rng = createPrng(seed);
+    const creds: SoakCredentials = {
+      reader: ids.readerToken,
+      nobody: ids.nobodyToken,
+      garbage: `x${ids.nobodyToken.slice(1, 40)}`,
+    };
+
+    const warmup = emptyCounts();
+    const warmEnd = Date.now() + WARMUP_SECONDS * 1000;
+    await runSoak(ep, rng, creds, {
+      concurrency: CONCURRENCY,
+      stop: () => Date.now() > warmEnd,
+      counts: warmup,
+    });
+    const apiserverPort = Number(new URL(ids.apiserver.url).port);
+    const start = await atRest(op, ep.port, apiserverPort);
+
+    const counts = emptyCounts();
+    const began = Date.now();
+    const end = began + SOAK_SECONDS * 1000;
+    const load = runSoak(ep, rng, creds, { concurrency: CONCURRENCY, stop: () => Date.now() > end, counts });
+    const curve: Record<string, number>[] = [
+      {
+        s: 0,
+        rssMiB: mib(start.rss),
+        heapMiB: mib(start.heapUsed),
+        fds: start.fds.total,
+        open: 0,
+        served: 0,
+      },
+    ];
+    while (Date.now() + SAMPLE_SECONDS * 1000 < end) {
+      await sleep(SAMPLE_SECONDS * 1000);
+      const m = await op.collectGarbage();
+      curve.push({
+        s: Math.round((Date.now() - began) / 1000),
+        rssMiB: mib(m.rss),
+        heapMiB: mib(m.heapUsed),
+        fds: fdSummary(op.pid).total,
+        open: connectionsOnPort(op.pid, ep.port).open,
+        served: total(counts.answered),
+      });
+    }
+    await load;
+    const elapsed = (Date.now() - began) / 1000;
+    const finish = await atRest(op, ep.port, apiserverPort);
+    curve.push({
+      s: Math.round(elapsed),
+      rssMiB: mib(finish.rss),
+      heapMiB: mib(finish.heapUsed),
+      fds: finish.fds.total,
+      open: 0,
+      served: total(counts.answered),
+    });
+
+    const alive = op.exitInfo() === undefined;
+    const tail = op.output();
+    const exit = await op.stop();
+    const requests = total(counts.sent);
+    recordFigures('soak', {
+      seed,
+      warmupSeconds: WARMUP_SECONDS,
+      seconds: Math.round(elapsed),
+      concurrency: CONCURRENCY,
+      requests,
+      requestsPerSecond: Math.round(requests / elapsed),
+      connections: counts.connections,
+      sentByClass: counts.sent,
+      answeredByClassAndStatus: counts.answered,
+      unexpected: counts.unexpected,
+      rssStartMiB: mib(start.rss),
+      rssEndMiB: mib(finish.rss),
+      rssGrowthMiB: mib(finish.rss - start.rss),
+      heapStartMiB: mib(start.heapUsed),
+      heapEndMiB: mib(finish.heapUsed),
+      settleSeconds: [start.settleSeconds, finish.settleSeconds],
+      fdsStart: { ...start.fds, apiserverConnections: start.apiserverConnections },
+      fdsEnd: { ...finish.fds, apiserverConnections: finish.apiserverConnections },
+      curve,
+      logBytes: op.outputBytes(),
+    });
+
+    expect(alive).toBe(true);
+    expect(op.fatals).toEqual([]);
+    expect(tail).not.toMatch(/UnhandledPromiseRejection|Uncaught|FATAL ERROR/);
+    expect(op.warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    expect(counts.unexpectedSamples, `${counts.unexpected} unexpected outcomes`).toEqual([]);
+    // Every class of the mix was exercised.
+    for (const cls of [
+      'scrape',
+      'pprof-index',
+      'unauthorized',
+      'forbidden',
+      'malformed',
+      'bad-query',
+      'aborted',
+      'flags-good',
+      'flags-bad',
+    ])
+      expect(counts.sent[cls] ?? 0).toBeGreaterThan(0);
+    expect(finish.rss - start.rss).toBeLessThan(RSS_GROWTH_BOUND);
+    // The same bound on the live heap after full GCs: the leak measure that allocator noise cannot blur.
+    expect(finish.heapUsed - start.heapUsed).toBeLessThan(RSS_GROWTH_BOUND);
+    // Descriptors at rest: nothing the stream opened is still held.
+    // Only the operator's pool of apiserver connections may differ (it grows and shrinks with demand).
+    expect(finish.fds.total - finish.apiserverConnections).toBeLessThanOrEqual(
+      start.fds.total - start.apiserverConnections,
+    );
+    expect(finish.fds.pipes + finish.fds.anonInodes + finish.fds.files).toBe(
+      start.fds.pipes + start.fds.anonInodes + start.fds.files,
+    );
+    expect(exit).toEqual({ code: 0, signal: null });
+  },
+  (SOAK_SECONDS + WARMUP_SECONDS + 120) * 1000,
+);
