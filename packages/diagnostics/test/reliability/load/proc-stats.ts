@@ -67,11 +67,8 @@ export interface PortConnections {
   readonly byState: Readonly<Record<string, number>>;
 }
 
-/** Connections that `pid` holds, by a file descriptor, on its local `port`. */
-export function connectionsOnPort(pid: number, port: number): PortConnections {
-  const inodes = fdSummary(pid).socketInodes;
-  const byState: Record<string, number> = {};
-  let open = 0;
+/** Rows of `pid`'s TCP tables (IPv4 and IPv6) as columns: [sl, local, remote, state, ..., inode at 9]. */
+function* tcpRows(pid: number): Generator<string[]> {
   for (const table of ['tcp', 'tcp6']) {
     let text: string;
     try {
@@ -79,18 +76,24 @@ export function connectionsOnPort(pid: number, port: number): PortConnections {
     } catch {
       continue;
     }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const local = cols[1];
-      const state = cols[3];
-      const inode = cols[9];
-      if (local === undefined || state === undefined || inode === undefined) continue;
-      if (parseInt(local.split(':')[1] ?? '', 16) !== port || !inodes.has(inode)) continue;
-      const name = TCP_STATES[state] ?? state;
-      if (name === 'LISTEN') continue;
-      byState[name] = (byState[name] ?? 0) + 1;
-      open++;
-    }
+    for (const line of text.split('\n').slice(1)) yield line.trim().split(/\s+/);
+  }
+}
+
+const portOf = (address: string): number => parseInt(address.split(':')[1] ?? '', 16);
+
+/** Connections that `pid` holds, by a file descriptor, on its local `port`. */
+export function connectionsOnPort(pid: number, port: number): PortConnections {
+  const inodes = fdSummary(pid).socketInodes;
+  const byState: Record<string, number> = {};
+  let open = 0;
+  for (const [, local, , state, , , , , , inode] of tcpRows(pid)) {
+    if (local === undefined || state === undefined || inode === undefined) continue;
+    if (portOf(local) !== port || !inodes.has(inode)) continue;
+    const name = TCP_STATES[state] ?? state;
+    if (name === 'LISTEN') continue;
+    byState[name] = (byState[name] ?? 0) + 1;
+    open++;
   }
   return { open, byState };
 }
@@ -99,20 +102,9 @@ export function connectionsOnPort(pid: number, port: number): PortConnections {
 export function connectionsTo(pid: number, port: number): number {
   const inodes = fdSummary(pid).socketInodes;
   let n = 0;
-  for (const table of ['tcp', 'tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const remote = cols[2];
-      const inode = cols[9];
-      if (remote === undefined || inode === undefined || !inodes.has(inode)) continue;
-      if (parseInt(remote.split(':')[1] ?? '', 16) === port) n++;
-    }
+  for (const [, , remote, , , , , , , inode] of tcpRows(pid)) {
+    if (remote === undefined || inode === undefined || !inodes.has(inode)) continue;
+    if (portOf(remote) === port) n++;
   }
   return n;
 }
