@@ -186,7 +186,10 @@ describe('idle and slowloris connections', () => {
       attackConnectionsOpened: attack.connections.length,
     };
 
-    expect(held).toBeLessThanOrEqual(LIMITS.maxConnections);
+    // Node refuses a connection over the limit by accepting and closing it at once; a sample of
+    // /proc can land in between, so one more than the limit may show. Without a limit the attack
+    // would hold all of its slots (twice the limit).
+    expect(held).toBeLessThanOrEqual(LIMITS.maxConnections + 1);
     expect(held).toBeGreaterThanOrEqual(LIMITS.maxConnections - 2); // the limit was reached
     expect(scrapes.kept.length).toBeGreaterThan(5);
     expect(scrapes.kept.filter((s) => s !== 200)).toEqual([]);
