@@ -90,7 +90,9 @@ it(
     console.log(`[reliability] soak seed ${seed}, warm-up ≥ ${WARMUP_SECONDS} s, measured ${SOAK_SECONDS} s`);
     const op = await startOperator(
       { mode: 'secure', verbosity: 4, apiserver: ids.apiserver, instrument: false },
-      { output: 'tail' },
+      // V8 grows the young generation under load and shrinks it at rest, tens of MiB of RSS either
+      // way; a fixed size keeps the two measurements at rest comparable.
+      { output: 'tail', nodeArgs: ['--min-semi-space-size=16', '--max-semi-space-size=16'] },
     );
     const ep = endpointOf(op.url, op.caPem);
     const rng = createPrng(seed);

@@ -46,12 +46,12 @@ export function killAllOperators(): void {
 
 export async function startOperator(
   config: OperatorConfig,
-  options: { output?: 'all' | 'tail' } = {},
+  options: { output?: 'all' | 'tail'; nodeArgs?: readonly string[] } = {},
 ): Promise<OperatorProcess> {
   const keepAll = (options.output ?? 'all') === 'all';
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--conditions=@kubediag/source', '--import', 'tsx', MAIN],
+    ['--expose-gc', ...(options.nodeArgs ?? []), '--conditions=@kubediag/source', '--import', 'tsx', MAIN],
     {
       cwd: PACKAGE_DIR,
       env: { ...process.env, KUBEDIAG_LOAD_OPERATOR: JSON.stringify(config) },
