@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
@@ -138,22 +136,4 @@ export function peerCertificate(server: DiagnosticsServer): Promise<PeerCertific
   });
 }
 
-/** Writes a pair the way kubelet's AtomicWriter publishes a Secret volume: a `..data` symlink swap. */
-export async function publishSecret(
-  dir: string,
-  generation: number,
-  pair: { certPem: string; keyPem: string },
-): Promise<void> {
-  const ts = join(dir, `..gen_${generation}`);
-  await mkdir(ts);
-  await writeFile(join(ts, 'tls.crt'), pair.certPem);
-  await writeFile(join(ts, 'tls.key'), pair.keyPem);
-  await symlink(`..gen_${generation}`, join(dir, '..data_tmp'));
-  await rename(join(dir, '..data_tmp'), join(dir, '..data'));
-  if (generation === 1) {
-    await symlink('..data/tls.crt', join(dir, 'tls.crt'));
-    await symlink('..data/tls.key', join(dir, 'tls.key'));
-  } else {
-    await rm(join(dir, `..gen_${generation - 1}`), { recursive: true, force: true });
-  }
-}
+export { publishSecret } from '@kubediag/envtest';

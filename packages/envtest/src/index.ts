@@ -31,3 +31,4 @@ export { startPrometheus } from './prometheus.ts';
 export type { RunningPrometheus, ScrapeJob, TargetState } from './prometheus.ts';
 export { setupDiagnosticsIdentities, tokenKubeConfig } from './diagnostics-identities.ts';
 export type { DiagnosticsIdentities } from './diagnostics-identities.ts';
+export { publishSecret } from './secret-volume.ts';

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDiagnostics, type Diagnostics } from '../../src/index.ts';
 import { HttpsLoad, type LoadRequest } from './faults/https-load.ts';
-import { publishSecret } from './faults/secret-volume.ts';
+import { publishSecret } from '@kubediag/envtest';
 
 /*
  * Certificate rotation under load, at unit level: the TLS side needs no apiserver, so the port runs

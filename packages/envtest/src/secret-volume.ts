@@ -5,8 +5,8 @@ import { join } from 'node:path';
  * Publishes a serving pair into `dir` the way kubelet's AtomicWriter updates a mounted Secret: the
  * files go into a fresh `..<generation>` directory, a `..data_tmp` symlink to it is renamed over
  * `..data` (one atomic step), and `tls.crt`/`tls.key` are symlinks through `..data`. The previous
- * generation is removed afterwards, as kubelet does. (@kubediag/diagnostics-server's own tests have the
- * same helper; test helpers are not part of its public API, so this package keeps its own copy.)
+ * generation is removed afterwards, as kubelet does. Start with generation 1. For tests of certificate
+ * reloading (a cert dir mounted from a Secret).
  */
 export async function publishSecret(
   dir: string,
