@@ -206,8 +206,9 @@ export async function withDiagnostics(options: DiagnosticsOptions = {}): Promise
     filterProvider,
     kubeConfig: options.kubeConfig,
     // The server's request timeout is derived from maxProfileSeconds: the handler must refuse longer profiles.
+    // Insecure mode serves no pprof, so no handler: creating one would start the heap sampler for nothing.
     pprofHandler:
-      options.profiling === false
+      options.profiling === false || !secure
         ? null
         : createPprofHandler({
             ...options.profiling,
