@@ -1,33 +1,61 @@
 import type { IncomingMessage } from 'node:http';
 import type { Decision } from './decision.ts';
+import { nodeHeaderSlots } from './internal/node-header-slots.ts';
 import { isHeaderName } from './request-attributes.ts';
 import { setRequestUser } from './user-info.ts';
 
-// Node keeps the parsed header object under an internal symbol and builds it on first access of
-// `req.headers`. Knowing whether it exists lets us strip the credential from `rawHeaders` alone when
-// nobody has asked for `req.headers` yet, which the hot path never does.
-let kHeaders: symbol | null | undefined;
-function headersMaterialised(req: IncomingMessage): boolean {
-  if (kHeaders === undefined) {
-    kHeaders = Object.getOwnPropertySymbols(req).find((s) => s.description === 'kHeaders') ?? null;
-  }
-  if (kHeaders === null) return true; // unknown Node internals: assume it exists, delete it there too
-  const value = (req as unknown as Record<symbol, unknown>)[kHeaders];
-  return value !== null && value !== undefined;
+type HeaderMap = Record<string, unknown>;
+
+/**
+ * A copy of a header map without `authorization`, with the same prototype. Copying beats `delete`:
+ * deleting a property from the middle of an object turns it into a slow dictionary (≈1 µs per request
+ * here, and slower reads in the handler after it); a copy of a few headers is a fraction of that.
+ */
+function withoutAuthorization(headers: HeaderMap): HeaderMap {
+  const copy: HeaderMap = Object.getPrototypeOf(headers) === null ? { __proto__: null } : {};
+  for (const name of Object.keys(headers)) if (name !== 'authorization') copy[name] = headers[name];
+  return copy;
 }
 
 /**
- * Removes the Authorization header (from `rawHeaders`, and from `headers` if that object was already
- * built) so no handler is tempted to reuse or log the caller's credential, as the apiserver does after
- * authentication.
+ * Removes the Authorization header so no handler is tempted to reuse or log the caller's credential, as
+ * the apiserver does after authentication: from `rawHeaders`, and from `headers` and `headersDistinct`
+ * where Node has already built them (it builds them lazily from `rawHeaders`).
  */
 export function stripAuthorization(req: IncomingMessage): void {
-  const raw = req.rawHeaders;
-  for (let i = raw.length - 2; i >= 0; i -= 2) {
-    const name = raw[i]!;
-    if (isHeaderName(name, 'authorization')) raw.splice(i, 2);
+  const slots = nodeHeaderSlots();
+  const internal = req as unknown as Record<symbol, unknown>;
+  if (slots === undefined) {
+    // Unknown Node internals: build both maps from the full list now, before it shrinks, so no later
+    // lazy build reads the shortened list with the old count; they are cleaned below.
+    void req.headers;
+    void req.headersDistinct;
   }
-  if (headersMaterialised(req) && req.headers.authorization !== undefined) delete req.headers.authorization;
+  const raw = req.rawHeaders;
+  let kept = 0;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (isHeaderName(raw[i]!, 'authorization')) continue;
+    if (kept !== i) {
+      raw[kept] = raw[i]!;
+      raw[kept + 1] = raw[i + 1]!;
+    }
+    kept += 2;
+  }
+  if (kept !== raw.length) {
+    raw.length = kept;
+    // Node's lazy builders loop to this count, not to rawHeaders.length.
+    if (slots !== undefined) internal[slots.count] = kept;
+  }
+  const built = (slot: symbol | undefined): HeaderMap | undefined =>
+    (slot === undefined ? undefined : (internal[slot] as HeaderMap | null | undefined)) ?? undefined;
+  const headers = slots === undefined ? (req.headers as HeaderMap) : built(slots.headers);
+  if (headers !== undefined && Object.hasOwn(headers, 'authorization')) {
+    req.headers = withoutAuthorization(headers) as IncomingMessage['headers'];
+  }
+  const distinct = slots === undefined ? (req.headersDistinct as HeaderMap) : built(slots.headersDistinct);
+  if (distinct !== undefined && Object.hasOwn(distinct, 'authorization')) {
+    req.headersDistinct = withoutAuthorization(distinct) as IncomingMessage['headersDistinct'];
+  }
 }
 
 /**

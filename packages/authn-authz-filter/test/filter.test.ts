@@ -83,6 +83,48 @@ describe('node:http filter', () => {
     expect(seen[0]?.raw.map((h) => h.toLowerCase())).not.toContain('authorization');
   });
 
+  it('leaves req.headersDistinct and a later req.headers build working, without the credential', async () => {
+    // Node builds both maps lazily from rawHeaders up to a length it keeps itself; shortening
+    // rawHeaders without it made the handler's first read of headersDistinct throw.
+    const { core, reviews } = testCore();
+    reviews.user('tok', 'alice').allow('alice', 'get', '/metrics');
+    const seen: unknown[] = [];
+    const srv = await listen(
+      filterWith(core, recordingLogger(), (req, res) => {
+        seen.push({ ...req.headersDistinct }, { ...req.headers }, req.rawHeaders.length);
+        res.end('ok');
+      }),
+    );
+    closers.push(srv.close);
+    const res = await request(`${srv.url}/metrics`, { headers: { Authorization: 'Bearer tok', 'X-A': '1' } });
+    expect(res.status).toBe(200);
+    const [distinct, headers, rawLength] = seen as [Record<string, string[]>, Record<string, string>, number];
+    expect(distinct['x-a']).toEqual(['1']);
+    expect(distinct).not.toHaveProperty('authorization');
+    expect(headers['x-a']).toBe('1');
+    expect(headers).not.toHaveProperty('authorization');
+    expect(Object.keys(distinct)).toHaveLength(rawLength / 2);
+  });
+
+  it('removes the credential from headersDistinct built before the filter ran', async () => {
+    const { core, reviews } = testCore();
+    reviews.user('tok', 'alice').allow('alice', 'get', '/metrics');
+    const seen: unknown[] = [];
+    const filtered = filterWith(core, recordingLogger(), (req, res) => {
+      seen.push(req.headersDistinct['authorization'], req.headers.authorization, req.headersDistinct['x-a']);
+      res.end('ok');
+    });
+    const srv = await listen((req, res) => {
+      expect(req.headersDistinct['authorization']).toEqual(['Bearer tok']); // a host that looked first
+      return filtered(req, res);
+    });
+    closers.push(srv.close);
+    expect(
+      (await request(`${srv.url}/metrics`, { headers: { Authorization: 'Bearer tok', 'X-A': '1' } })).status,
+    ).toBe(200);
+    expect(seen).toEqual([undefined, undefined, ['1']]);
+  });
+
   it('runs the handler on always-allowed paths without a user', async () => {
     const { core } = testCore();
     const seen: Seen[] = [];
