@@ -20,19 +20,21 @@ export function checkAlwaysAllowPath(pattern: string): string | undefined {
  * pattern; options validation reports the same text with its field path before this runs.
  */
 export function compileAlwaysAllowPaths(patterns: readonly string[]): PathMatcher {
+  // Patterns and paths compare with exactly one leading `/` (the apiserver trims it from both), so a
+  // request path, which starts with `/`, is looked up as it is: no copy per request.
   const exact = new Set<string>();
   const prefixes: string[] = [];
   for (const pattern of patterns) {
     const problem = checkAlwaysAllowPath(pattern);
     if (problem !== undefined) throw new Error(problem);
-    const p = pattern.startsWith('/') ? pattern.slice(1) : pattern;
+    const p = pattern.startsWith('/') ? pattern : `/${pattern}`;
     if (p.endsWith('*')) prefixes.push(p.slice(0, -1));
     else exact.add(p);
   }
   if (exact.size === 0 && prefixes.length === 0) return { matches: () => false };
   return {
     matches(path: string): boolean {
-      const p = path.startsWith('/') ? path.slice(1) : path;
+      const p = path.startsWith('/') ? path : `/${path}`;
       if (exact.has(p)) return true;
       for (const prefix of prefixes) if (p.startsWith(prefix)) return true;
       return false;

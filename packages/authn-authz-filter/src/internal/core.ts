@@ -303,7 +303,7 @@ export function createCore(options: ResolvedAuthnAuthzOptions, deps: CoreDeps): 
       }
     }
     const key = authzKey(user, c.verb, c.path);
-    const hit = decisions.hit(key);
+    const hit = decisions.hit(key, c.t0);
     if (hit !== undefined) return afterAuthz(c, user, staleUser, hit);
     const spec: SubjectAccessReviewSpec = {
       user: user.username,
@@ -363,7 +363,7 @@ export function createCore(options: ResolvedAuthnAuthzOptions, deps: CoreDeps): 
         return done(c, 'unauthorized', 401, UNAUTHORIZED_BODY, undefined, 'no credentials', false);
       }
       const key = hashToken(token);
-      const hit = tokens.hit(key);
+      const hit = tokens.hit(key, c.t0);
       if (hit !== undefined) return afterToken(c, hit);
       return tokens
         .miss(key, () => reviewToken(token))

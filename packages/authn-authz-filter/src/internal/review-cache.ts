@@ -60,12 +60,13 @@ export class ReviewCache<V> {
 
   /**
    * A fresh cached answer, synchronously (the hot path allocates nothing), or undefined on a miss.
-   * `key` undefined (uncacheable) is always a miss.
+   * `key` undefined (uncacheable) is always a miss. `now` is the clock's reading, when the caller
+   * already has one (a request reads the clock once, not once per cache).
    */
-  hit(key: string | undefined): Outcome<V> | undefined {
+  hit(key: string | undefined, now?: number): Outcome<V> | undefined {
     if (key === undefined) return undefined;
     const entry = this.#lru.get(key);
-    if (entry === undefined || this.#clock.now() >= entry.expiresAt) return undefined;
+    if (entry === undefined || (now ?? this.#clock.now()) >= entry.expiresAt) return undefined;
     this.#observer.hit();
     return entry.hit;
   }
