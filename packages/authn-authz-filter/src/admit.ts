@@ -42,7 +42,8 @@ export function stripAuthorization(req: IncomingMessage): void {
     kept += 2;
   }
   if (kept !== raw.length) {
-    raw.length = kept;
+    // pop(), not `length =`: shrinking through the length setter is a runtime call, pop is inlined.
+    while (raw.length > kept) raw.pop();
     // Node's lazy builders loop to this count, not to rawHeaders.length.
     if (slots !== undefined) internal[slots.count] = kept;
   }
