@@ -25,6 +25,7 @@ import { DiagnosticsServerError, DiagnosticsServerErrorCode } from './errors.ts'
 import { Router, type Route } from './router.ts';
 import { normalizeRequestTarget, encodePath } from './path.ts';
 import { httpError, redirect, withMethods } from './internal/respond.ts';
+import { hasRequestBody, settleUnreadBody } from './internal/unread-body.ts';
 import { createMetricsHandler } from './handlers/metrics.ts';
 import { createFlagsHandler } from './handlers/flags.ts';
 import { serveHealth } from './handlers/health.ts';
@@ -527,6 +528,8 @@ class DiagnosticsServerImpl implements DiagnosticsServer {
     // The port never upgrades, and Node's parser strands the next request on a connection whose
     // request asked for an upgrade (it is never answered until the idle timeout): close it instead.
     if (this.#state === 'stopping' || req.headers.upgrade !== undefined) res.setHeader('Connection', 'close');
+    // Before routing: a 404, a redirect or a filter's refusal leaves a body unread as much as a handler does.
+    if (hasRequestBody(req)) settleUnreadBody(req, res);
 
     const target = normalizeRequestTarget(req.url ?? '');
     if (target.kind === 'invalid') return httpError(res, 400, target.reason, { Connection: 'close' });
@@ -542,12 +545,6 @@ class DiagnosticsServerImpl implements DiagnosticsServer {
     }
     // Filter and handler see the same clean path (plus the original query).
     req.url = encodePath(target.path) + target.search;
-    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
-      // Handlers that do not read a body leave it unread; do not let a client stream into a kept-alive socket.
-      res.once('finish', () => {
-        if (!req.complete) req.socket.destroySoon();
-      });
-    }
     let result: void | Promise<void>;
     try {
       result = route.handler(req, res);
