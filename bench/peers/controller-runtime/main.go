@@ -4,7 +4,11 @@
 // (filters.WithAuthenticationAndAuthorization). It is the anchor kubediag's benchmark compares
 // withDiagnostics against, so it adds nothing of its own beyond padding the registry to a given size.
 //
-// Usage: controller-runtime-peer --kubeconfig FILE [--bind-address 127.0.0.1:0] [--metrics-lines N]
+// It also serves `/ok`, a trivial handler ("ok\n") behind the same filter, and `--no-filter` turns the
+// filter off: together they measure what controller-runtime's own filter costs a small handler, the
+// anchor of kubediag's filter overhead.
+//
+// Usage: controller-runtime-peer --kubeconfig FILE [--bind-address 127.0.0.1:0] [--metrics-lines N] [--no-filter]
 // (KUBECONFIG is read when --kubeconfig is absent, as in any controller-runtime operator). Prints
 // "serving https://HOST:PORT" on stdout once the listener is up; stops on SIGTERM or SIGINT.
 package main
@@ -14,6 +18,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -36,17 +41,19 @@ func main() {
 	bindAddress := flag.String("bind-address", "127.0.0.1:0", "address of the metrics server")
 	metricsLines := flag.Int("metrics-lines", 0,
 		"pad the registry with one gauge so /metrics has about this many lines (0: no padding)")
+	noFilter := flag.Bool("no-filter", false,
+		"serve without WithAuthenticationAndAuthorization (the baseline of the filter's cost)")
 	klog.InitFlags(nil)
 	flag.Parse()
 	logf.SetLogger(klog.Background())
 
-	if err := run(*bindAddress, *metricsLines); err != nil {
+	if err := run(*bindAddress, *metricsLines, !*noFilter); err != nil {
 		klog.ErrorS(err, "controller-runtime peer failed")
 		os.Exit(1)
 	}
 }
 
-func run(bindAddress string, metricsLines int) error {
+func run(bindAddress string, metricsLines int, filtered bool) error {
 	// The process and Go runtime collectors a controller-runtime manager registers (its controller
 	// package does, with every runtime/metrics series; the default set here keeps the registry below
 	// kubediag's default size, so the padding can bring it level).
@@ -66,14 +73,19 @@ func run(bindAddress string, metricsLines int) error {
 	if err != nil {
 		return err
 	}
-	server, err := metricsserver.NewServer(metricsserver.Options{
-		BindAddress:    bindAddress,
-		SecureServing:  true,
-		FilterProvider: filters.WithAuthenticationAndAuthorization,
+	options := metricsserver.Options{
+		BindAddress:   bindAddress,
+		SecureServing: true,
 		// An empty directory: no tls.crt/tls.key there, so the server generates its self-signed
 		// certificate as it does in a default deployment.
 		CertDir: os.TempDir() + "/controller-runtime-peer-no-certs",
-	}, cfg, httpClient)
+		// The server puts extra handlers behind the same filter as /metrics.
+		ExtraHandlers: map[string]http.Handler{"/ok": http.HandlerFunc(ok)},
+	}
+	if filtered {
+		options.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	server, err := metricsserver.NewServer(options, cfg, httpClient)
 	if err != nil {
 		return err
 	}
@@ -97,6 +109,12 @@ func run(bindAddress string, metricsLines int) error {
 	}
 	fmt.Printf("serving https://%s\n", addressed.GetBindAddr())
 	return <-done
+}
+
+// ok is the smallest handler there is, so the filter's own cost is as visible as it can be.
+func ok(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
 }
 
 // padRegistry adds one gauge with as many series as it takes for the text exposition of

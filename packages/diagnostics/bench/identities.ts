@@ -1,7 +1,7 @@
 /**
  * The ServiceAccounts of the comparison, in one fresh namespace: one operator identity per server
  * (so the apiserver's audit log tells whose TokenReviews and SubjectAccessReviews it served) and
- * scrapers allowed to get /metrics, as in the kubebuilder docs.
+ * scrapers allowed to get /metrics (and /ok), as in the kubebuilder docs.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,7 +36,8 @@ export async function createBenchIdentities(cp: ControlPlane, dir: string): Prom
   const admin = cp.kubeConfig;
   const ns = await createNamespace(admin, uniqueName('cr-compare'));
   const role = await createClusterRole(admin, uniqueName('cr-compare-metrics-reader'), [
-    { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    // /ok: the trivial handler both servers serve behind their filter (filter-cost.ts).
+    { nonResourceURLs: ['/metrics', '/ok'], verbs: ['get'] },
   ]);
   return {
     ns,

@@ -1,5 +1,5 @@
 /**
- * Authorized `/metrics` scrapes at full speed with autocannon, in its own process, against a server
+ * Authorized requests (`/metrics` scrapes unless told) at full speed with autocannon, in its own process, against a server
  * in another process. Besides requests/s and latency it returns the server's CPU time per request,
  * read from /proc: on a shared, loaded machine wall-clock throughput swings with the neighbours, CPU
  * per request much less.
@@ -35,9 +35,10 @@ export async function loadScrapes(
   token: string,
   connections: number,
   seconds: number,
+  path = '/metrics',
 ): Promise<LoadResult> {
   const args = ['-j', '-c', String(connections), '-d', String(seconds)];
-  args.push('-H', `Authorization=Bearer ${token}`, `${peer.url}/metrics`);
+  args.push('-H', `Authorization=Bearer ${token}`, `${peer.url}${path}`);
   const cpu0 = await peer.cpuMs();
   const { stdout } = await run(autocannonBin, args, { maxBuffer: 16 << 20 });
   const cpu = (await peer.cpuMs()) - cpu0;

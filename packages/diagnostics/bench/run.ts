@@ -17,13 +17,12 @@
  *      pnpm --filter @kubediag/diagnostics bench -- --throughput-only (parts 1 and 3 again, for a
  *        quieter moment of a shared machine; BENCH_ROUNDS, BENCH_SECONDS; prints only)
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { startControlPlane } from '@kubediag/envtest';
+import { buildPeers } from './build-peers.ts';
 import { coldBurst, type BurstResult } from './cold-burst.ts';
 import { createBenchIdentities } from './identities.ts';
 import { loadScrapes, type LoadResult } from './load.ts';
@@ -33,9 +32,7 @@ import { comparisonTable, outageTable, roundsLine, ttlSensitivityTable, type Sid
 import { lineCount, scrape, scrapeAgent } from './scrape.ts';
 import { CONTROLLER_RUNTIME_LIFETIMES, KUBEDIAG_DEFAULT_LIFETIMES } from './ttl-model.ts';
 
-const exec = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, '..', '..', '..');
 const quick = process.argv.includes('--quick');
 const throughputOnly = process.argv.includes('--throughput-only');
 
@@ -57,19 +54,6 @@ const loadAvg = (): string =>
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(', ');
-
-async function buildPeers(): Promise<string> {
-  // kubediag runs from dist/, as an operator would; the Go peer is built and cached by its script.
-  await exec(
-    'pnpm',
-    ['--filter', '@kubediag/diagnostics...', '--filter', '!@kubediag/envtest', 'run', 'build'],
-    {
-      cwd: repoRoot,
-    },
-  );
-  const { stdout } = await exec('bash', [join(repoRoot, 'bench/peers/controller-runtime/build.sh')]);
-  return stdout.trim();
-}
 
 /** A few authorized scrapes (caches warm, lazily created series there); returns the last body. */
 async function warmUp(peer: PeerProcess, token: string): Promise<string> {

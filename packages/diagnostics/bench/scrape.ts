@@ -1,4 +1,4 @@
-/** One `/metrics` request over HTTPS to a server with a self-signed certificate, as Prometheus sends it. */
+/** One GET over HTTPS (`/metrics` unless told) to a server with a self-signed certificate, as Prometheus sends it. */
 import { Agent, request } from 'node:https';
 
 export interface ScrapeResult {
@@ -18,11 +18,12 @@ export function scrape(
   token: string | undefined,
   agent: Agent,
   timeoutMs = 10_000,
+  path = '/metrics',
 ): Promise<ScrapeResult> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const req = request(
-      `${url}/metrics`,
+      `${url}${path}`,
       { agent, headers: token === undefined ? {} : { Authorization: `Bearer ${token}` }, timeout: timeoutMs },
       (res) => {
         let body = '';
