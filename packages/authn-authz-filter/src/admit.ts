@@ -8,13 +8,19 @@ type HeaderMap = Record<string, unknown>;
 
 /**
  * A copy of a header map without `authorization`, with the same prototype. Copying beats `delete`:
- * deleting a property from the middle of an object turns it into a slow dictionary (≈1 µs per request
- * here, and slower reads in the handler after it); a copy of a few headers is a fraction of that.
+ * deleting a property from the middle of an object turns it into a slow dictionary (1–6 µs per request
+ * measured in a busy server, and slower reads in the handler after it); a copy of a few headers costs
+ * about 1 µs there.
  */
 function withoutAuthorization(headers: HeaderMap): HeaderMap {
   const copy: HeaderMap = Object.getPrototypeOf(headers) === null ? { __proto__: null } : {};
   for (const name of Object.keys(headers)) if (name !== 'authorization') copy[name] = headers[name];
   return copy;
+}
+
+/** A header map Node has already built, or undefined while it is still to be built lazily. */
+function built(internal: Record<symbol, unknown>, slot: symbol): HeaderMap | undefined {
+  return (internal[slot] as HeaderMap | null | undefined) ?? undefined;
 }
 
 /**
@@ -47,13 +53,12 @@ export function stripAuthorization(req: IncomingMessage): void {
     // Node's lazy builders loop to this count, not to rawHeaders.length.
     if (slots !== undefined) internal[slots.count] = kept;
   }
-  const built = (slot: symbol | undefined): HeaderMap | undefined =>
-    (slot === undefined ? undefined : (internal[slot] as HeaderMap | null | undefined)) ?? undefined;
-  const headers = slots === undefined ? (req.headers as HeaderMap) : built(slots.headers);
+  const headers = slots === undefined ? (req.headers as HeaderMap) : built(internal, slots.headers);
   if (headers !== undefined && Object.hasOwn(headers, 'authorization')) {
     req.headers = withoutAuthorization(headers) as IncomingMessage['headers'];
   }
-  const distinct = slots === undefined ? (req.headersDistinct as HeaderMap) : built(slots.headersDistinct);
+  const distinct =
+    slots === undefined ? (req.headersDistinct as HeaderMap) : built(internal, slots.headersDistinct);
   if (distinct !== undefined && Object.hasOwn(distinct, 'authorization')) {
     req.headersDistinct = withoutAuthorization(distinct) as IncomingMessage['headersDistinct'];
   }
