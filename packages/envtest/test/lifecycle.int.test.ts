@@ -79,8 +79,9 @@ describe('integration: control plane lifecycle', () => {
         /etcd not ready after 1 ms; expected 200 from http:\/\/127\.0\.0\.1:\d+\/health/,
       ) as unknown,
     });
-    // Failed starts clean up after themselves too.
-    expect(processesMatching('kubediag-envtest-')).toEqual(before);
+    // Failed starts clean up after themselves too: nothing is left that was not there before. (Not an
+    // equality: a process of an earlier test file may still be ending, as seen once on Node 24.)
+    expect(processesMatching('kubediag-envtest-').filter((p) => !before.includes(p))).toEqual([]);
   });
 
   it('retries with fresh ports after "address already in use" and then gives up with KDIAG_ENVTEST_PORT_CONFLICT', async () => {
