@@ -90,14 +90,7 @@ export class RawConnection {
       const parsed = this.#take();
       if (parsed !== undefined) return parsed;
       if (this.#ended || Date.now() >= deadline) return undefined;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
+      await this.#waitForData(deadline);
     }
   }
 
@@ -105,16 +98,21 @@ export class RawConnection {
   async closedByServer(withinMs = 5000): Promise<boolean> {
     const deadline = Date.now() + withinMs;
     while (!this.#ended && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
+      await this.#waitForData(deadline);
     }
     return this.#ended;
+  }
+
+  /** Resolves when data or the end arrives, or at `deadline`, whichever is first. */
+  async #waitForData(deadline: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
   }
 
   close(): void {
