@@ -7,13 +7,19 @@ const conditions = ['@kubediag/source'];
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
+  // The integration project's global setup (envtest) runs in vitest's own environment.
+  environments: { __vitest__: { resolve: { conditions, externalConditions: conditions } } },
   test: {
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'examples/*/test/**/*.test.ts',
+            'consumers/test/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },
@@ -24,7 +30,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['packages/*/test/**/*.int.test.ts', 'examples/*/test/**/*.int.test.ts'],
+          include: [
+            'packages/*/test/**/*.int.test.ts',
+            'examples/*/test/**/*.int.test.ts',
+            'consumers/test/**/*.int.test.ts',
+          ],
           globalSetup: ['packages/envtest/src/vitest-global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

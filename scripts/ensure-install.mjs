@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function pnpmCommand() {
+/** The pinned pnpm: the one on PATH when it is that version, else through npx. */
+export function pnpmCommand() {
   const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager; // pnpm@x.y.z
   const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
   if (probe.status === 0 && `pnpm@${probe.stdout.trim()}` === pinned) return ['pnpm', []];
