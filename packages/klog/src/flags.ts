@@ -1,6 +1,11 @@
-import { KlogError } from './errors.ts';
-import type { OptionProblem } from './errors.ts';
-import type { LogFormat, LoggerOptions } from './options.ts';
+import { formatProblems, type OptionProblem } from '@kubediag/options';
+import { KlogError, KlogErrorCode } from './errors.ts';
+import {
+  resolveLoggerOptions,
+  validateLoggerOptions,
+  type LogFormat,
+  type LoggerOptions,
+} from './options.ts';
 import { goQuote } from './internal/go-quote.ts';
 import { goParseUint } from './internal/go-strconv.ts';
 
@@ -21,7 +26,10 @@ export const loggingFlagOptions: LoggingFlagOptions = Object.freeze({
   'logging-format': Object.freeze({ type: 'string' } as const),
 });
 
-/** The parsed values parseArgs returns for {@link loggingFlagOptions} (other keys are ignored). */
+/**
+ * The parsed values parseArgs returns for {@link loggingFlagOptions}. Other keys are ignored: they
+ * are the program's other flags, and parseArgs (with `strict`) already refuses unknown ones.
+ */
 export interface LoggingFlagValues {
   readonly v?: string | boolean | undefined;
   readonly vmodule?: string | boolean | undefined;
@@ -70,9 +78,19 @@ function parseVModuleFlag(value: string, problems: OptionProblem[]): string | un
 /**
  * Turns parsed flag values into LoggerOptions (merged over `base`). Throws a KlogError
  * (`KDIAG_KLOG_INVALID_FLAGS`) whose `problems` carry the flag name as `path` and component-base's
- * message, e.g. `{ path: 'v', message: 'invalid argument "x" for "-v, --v" flag: strconv.ParseUint: parsing "x": invalid syntax' }`.
+ * message, e.g. `{ path: 'v', message: 'invalid argument "x" for "-v, --v" flag: strconv.ParseUint: parsing "x": invalid syntax' }`;
+ * invalid `base` options (a misspelled key, a wrong type) throw `KDIAG_KLOG_INVALID_OPTIONS` first,
+ * with the paths createLogger would report.
  */
 export function loggerOptionsFromFlags(values: LoggingFlagValues, base: LoggerOptions = {}): LoggerOptions {
+  const invalidBase = validateLoggerOptions(resolveLoggerOptions(base));
+  if (invalidBase.length > 0) {
+    throw new KlogError(
+      KlogErrorCode.INVALID_OPTIONS,
+      `parse logging flags: invalid base options: ${formatProblems(invalidBase)}`,
+      { problems: invalidBase },
+    );
+  }
   const problems: OptionProblem[] = [];
   const options: LoggerOptions = { ...base };
   const v = values.v;
@@ -104,11 +122,9 @@ export function loggerOptionsFromFlags(values: LoggingFlagValues, base: LoggerOp
     problems.push({ path: 'logging-format', message: 'flag needs an argument: --logging-format' });
   }
   if (problems.length > 0) {
-    throw new KlogError(
-      'KDIAG_KLOG_INVALID_FLAGS',
-      `parse logging flags: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-      { problems },
-    );
+    throw new KlogError(KlogErrorCode.INVALID_FLAGS, `parse logging flags: ${formatProblems(problems)}`, {
+      problems,
+    });
   }
   return options;
 }

@@ -1,16 +1,18 @@
 export { createLogger, createDiscardLogger, getVerbosityControl, getOutputControl } from './logger.ts';
-export { glogSetter } from './glog-setter.ts';
-export type { GlogSetterResult } from './glog-setter.ts';
-export { parseVModule, formatVModule } from './vmodule.ts';
-export type { VModuleEntry } from './vmodule.ts';
-export { createFileOutput } from './output.ts';
-export type { LogOutput, FileOutput, OutputControl } from './output.ts';
-export { DEFAULT_LOGGER_OPTIONS, resolveLoggerOptions, validateLoggerOptions } from './options.ts';
-export type { LoggerOptions, LogFormat, ResolvedLoggerOptions } from './options.ts';
-export { KlogError } from './errors.ts';
-export type { KlogErrorCode, OptionProblem } from './errors.ts';
 export type { KeyValues, Logger, Verbose, VerbosityControl } from './types.ts';
+export { createFileOutput } from './file-output.ts';
+export type { LogOutput, FileOutput, OutputControl } from './output.ts';
+export { resolveLoggerOptions, validateLoggerOptions } from './options.ts';
+export type {
+  FileOutputOptions,
+  LogFormat,
+  LoggerOptions,
+  PinoLoggerOptions,
+  ResolvedLoggerOptions,
+} from './options.ts';
+export { KlogError, KlogErrorCode, isKlogError } from './errors.ts';
+export type { OptionProblem } from '@kubediag/options';
 export { loggingFlagOptions, loggerOptionsFromFlags, LOGGING_FLAGS_USAGE } from './flags.ts';
 export type { LoggingFlagOptions, LoggingFlagValues } from './flags.ts';
 export { createPinoLogger } from './pino-logger.ts';
-export type { PinoLike, PinoLoggerOptions } from './pino-logger.ts';
+export type { PinoLike } from './pino-logger.ts';

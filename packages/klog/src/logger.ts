@@ -1,10 +1,9 @@
 import type { KeyValues, Logger, Verbose, VerbosityControl } from './types.ts';
-import { KlogError } from './errors.ts';
-import { assertLoggerOptions, resolveLoggerOptions } from './options.ts';
+import { KlogError, KlogErrorCode } from './errors.ts';
+import { applyLoggerOptions } from './options.ts';
 import type { LoggerOptions } from './options.ts';
 import type { OutputControl } from './output.ts';
-import { VerbosityState } from './verbosity.ts';
-import { wallClock } from './internal/clock.ts';
+import { VerbosityState, verbosityStateFor } from './verbosity.ts';
 import { HeaderFormatter } from './internal/header.ts';
 import { NO_CALLER, callerFrame, callerInfo, captureCaller } from './internal/caller.ts';
 import { createSink } from './internal/create-sink.ts';
@@ -76,6 +75,11 @@ class KLogger implements Logger {
 
   info(msg: string, kv?: KeyValues): void {
     this.emit('I', 0, false, undefined, msg, kv, LOGGER_INFO);
+  }
+
+  warning(msg: string, kv?: KeyValues): void {
+    // Level 0: component-base's JSON logger receives klog's Warning as logr Info, so `"v":0` there.
+    this.emit('W', 0, false, undefined, msg, kv, LOGGER_WARNING);
   }
 
   error(err: unknown, msg: string, kv?: KeyValues): void {
@@ -176,6 +180,7 @@ function marker(proto: object, name: string): Marker {
 }
 const VERBOSE_INFO = marker(EnabledVerbose.prototype, 'info');
 const LOGGER_INFO = marker(KLogger.prototype, 'info');
+const LOGGER_WARNING = marker(KLogger.prototype, 'warning');
 const LOGGER_ERROR = marker(KLogger.prototype, 'error');
 const LOGGER_V = marker(KLogger.prototype, 'V');
 
@@ -194,6 +199,7 @@ class DiscardLogger implements Logger {
     this[FAMILY] = { state, output: NO_OUTPUT };
   }
   info(): void {}
+  warning(): void {}
   error(): void {}
   V(): Verbose {
     return DISABLED;
@@ -225,14 +231,12 @@ function outputControl(sink: Sink, exitFlushTimeoutMs: number): OutputControl {
  * (see {@link getVerbosityControl}) and its output (see {@link getOutputControl}).
  * Throws a KlogError (`KDIAG_KLOG_INVALID_OPTIONS`) listing every invalid option.
  */
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const o = resolveLoggerOptions(options);
-  assertLoggerOptions(o, options);
-  const state =
-    (o.verbosityControl as VerbosityState | undefined) ?? new VerbosityState(o.verbosity, o.vmodule);
+export function createLogger(options?: LoggerOptions): Logger {
+  const o = applyLoggerOptions(options);
+  const state = verbosityStateFor(o);
   const sink = createSink(o.output, o.maxBufferedBytes, o.exitFlushTimeoutMs);
   const json = o.format === 'json';
-  const clock = o.clock ?? wallClock;
+  const clock = o.clock;
   const header = new HeaderFormatter(process.pid);
   const core: Core = {
     state,
@@ -262,7 +266,7 @@ export function createDiscardLogger(): Logger {
 
 function notALogger(what: string): KlogError {
   return new KlogError(
-    'KDIAG_KLOG_NOT_A_LOGGER',
+    KlogErrorCode.NOT_A_LOGGER,
     `${what}: expected a logger from createLogger(), got another object`,
   );
 }

@@ -1,25 +1,44 @@
-import { KlogError } from './errors.ts';
-import type { OptionProblem } from './errors.ts';
-import type { LogOutput } from './output.ts';
+import {
+  all,
+  applyOptions,
+  boolean,
+  checkValue,
+  custom,
+  formatProblems,
+  func,
+  integer,
+  isPlainObject,
+  matches,
+  number,
+  object,
+  oneOf,
+  string,
+  withDefaults,
+  type OptionProblem,
+  type Shape,
+} from '@kubediag/options';
+import { KlogError, KlogErrorCode } from './errors.ts';
+import { wallClock } from './internal/clock.ts';
+import { isFileOutput, type LogOutput } from './output.ts';
 import type { VerbosityControl } from './types.ts';
-import { MAX_VERBOSITY, VerbosityState } from './verbosity.ts';
+import { MAX_VERBOSITY, VerbosityState, type ResolvedLevels } from './verbosity.ts';
 import { parseVModule } from './vmodule.ts';
 
 /** Line format: klog text (`I1122 ...] "msg" k="v"`) or component-base JSON. */
 export type LogFormat = 'text' | 'json';
 
-/** Options of {@link createLogger}. Every field is optional. */
+/** Options of `createLogger`. Every field is optional. */
 export interface LoggerOptions {
   /**
-   * Global `-v`: `V(n)` lines are written when `n <= verbosity`. Integer in 0..2147483647.
-   * Change it at runtime with {@link getVerbosityControl} (or `PUT /debug/flags/v`).
+   * Global `-v`: `V(n)` lines are written when `n <= verbosity`. Integer from 0 to 2147483647.
+   * Change it at runtime with `getVerbosityControl` (or `PUT /debug/flags/v`).
    * @default 0
    */
   verbosity?: number;
   /**
    * klog `-vmodule` spec `pattern=N,...`: a Go glob (or literal) over the caller file's base name
-   * without extension, or over the logger name (see the README's vmodule rule). Invalid specs throw
-   * with klog's error text.
+   * without extension, or over the logger name (see the README's vmodule rule). Invalid specs are
+   * refused with klog's error text.
    * @default '' (off)
    */
   vmodule?: string;
@@ -34,7 +53,8 @@ export interface LoggerOptions {
   output?: LogOutput;
   /**
    * Capture the caller's `file:line` for each written line (a one-frame stack trace, taken only
-   * when a line is written). `false` writes `???:1` in the text header and omits JSON `caller`.
+   * when a line is written). Off switch: `false` writes `???:1` in the text header and omits JSON
+   * `caller`.
    * @default true
    */
   caller?: boolean;
@@ -53,7 +73,7 @@ export interface LoggerOptions {
   /** How long the `exit` handler may wait for a slow pipe to take buffered lines. @default 1000 */
   exitFlushTimeoutMs?: number;
   /**
-   * Share the verbosity state of another logger family (from {@link getVerbosityControl}), e.g. a
+   * Share the verbosity state of another logger family (from `getVerbosityControl`), e.g. a
    * text logger on stderr and a JSON audit logger that follow one `-v`. When set, `verbosity` and
    * `vmodule` must be left unset.
    * @default a new state
@@ -61,139 +81,173 @@ export interface LoggerOptions {
   verbosityControl?: VerbosityControl;
 }
 
-/** Defaults of {@link LoggerOptions} (output and clock default to process.stderr and the wall clock). */
-export const DEFAULT_LOGGER_OPTIONS: Readonly<{
-  verbosity: number;
-  vmodule: string;
-  format: LogFormat;
-  caller: boolean;
-  maxBufferedBytes: number;
-  exitFlushTimeoutMs: number;
-}> = Object.freeze({
-  verbosity: 0,
-  vmodule: '',
-  format: 'text',
-  caller: true,
-  maxBufferedBytes: 8 * 1024 * 1024,
-  exitFlushTimeoutMs: 1000,
-});
-
-/** LoggerOptions with every default filled in. */
-export interface ResolvedLoggerOptions {
-  readonly verbosity: number;
-  readonly vmodule: string;
+/** LoggerOptions with every default filled in; assignable to LoggerOptions. */
+export type ResolvedLoggerOptions = ResolvedLevels & {
   readonly format: LogFormat;
   readonly output: LogOutput;
   readonly caller: boolean;
-  readonly clock: (() => number) | undefined;
+  readonly clock: () => number;
   readonly maxBufferedBytes: number;
   readonly exitFlushTimeoutMs: number;
-  readonly verbosityControl: VerbosityControl | undefined;
+};
+
+/** Options of `createFileOutput`. */
+export interface FileOutputOptions {
+  /** Append to an existing file. Off switch: `false` truncates it. @default true */
+  readonly append?: boolean;
 }
 
-/** Fills defaults with `??`. */
-export function resolveLoggerOptions(o: LoggerOptions = {}): ResolvedLoggerOptions {
-  const d = DEFAULT_LOGGER_OPTIONS;
-  return {
-    verbosity: o.verbosity ?? d.verbosity,
-    vmodule: o.vmodule ?? d.vmodule,
-    format: o.format ?? d.format,
-    output: o.output ?? process.stderr,
-    caller: o.caller ?? d.caller,
-    clock: o.clock,
-    maxBufferedBytes: o.maxBufferedBytes ?? d.maxBufferedBytes,
-    exitFlushTimeoutMs: o.exitFlushTimeoutMs ?? d.exitFlushTimeoutMs,
-    verbosityControl: o.verbosityControl,
-  };
+/** FileOutputOptions with every default filled in; assignable to FileOutputOptions. */
+export interface ResolvedFileOutputOptions {
+  readonly append: boolean;
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null) return 'null';
-  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
-  if (typeof v === 'function') return 'a function';
-  if (typeof v === 'symbol') return v.toString();
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return 'undefined';
+/** Options of `createPinoLogger`: the klog gate in front of pino. */
+export interface PinoLoggerOptions {
+  /** Global `-v` of the klog gate. @default 0 */
+  readonly verbosity?: number;
+  /** vmodule spec (logger names and caller files, as for createLogger). @default '' (off) */
+  readonly vmodule?: string;
+  /**
+   * Share another family's verbosity control; `verbosity` and `vmodule` must then be left unset.
+   * @default a new state
+   */
+  readonly verbosityControl?: VerbosityControl;
 }
 
-/** Every problem of `o` (after resolution), as `{ path, message }`. Empty when valid. */
-export function validateLoggerOptions(o: ResolvedLoggerOptions): OptionProblem[] {
-  const problems: OptionProblem[] = [];
-  const v = o.verbosity as unknown;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_VERBOSITY) {
-    problems.push({
-      path: 'verbosity',
-      message: `expected an integer in 0..${MAX_VERBOSITY}, got ${describe(v)}`,
-    });
+/** PinoLoggerOptions with every default filled in; assignable to PinoLoggerOptions. */
+export type ResolvedPinoLoggerOptions = ResolvedLevels;
+
+const LEVEL_DEFAULTS = Object.freeze({ verbosity: 0, vmodule: '' });
+const LOGGER_DEFAULTS = Object.freeze({
+  format: 'text',
+  output: undefined, // process.stderr, read in resolveLoggerOptions
+  caller: true,
+  clock: wallClock,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  exitFlushTimeoutMs: 1000,
+});
+const FILE_OUTPUT_DEFAULTS: ResolvedFileOutputOptions = Object.freeze({ append: true });
+
+const LEVEL_FIELDS: Shape = {
+  verbosity: integer({ min: 0, max: MAX_VERBOSITY }),
+  vmodule: all(
+    string({ allowEmpty: true, expected: 'a vmodule spec "pattern=N,..."' }),
+    custom(vmoduleProblem),
+  ),
+  verbosityControl: matches((v) => v instanceof VerbosityState, 'a control from getVerbosityControl()'),
+};
+const LOGGER_SHAPE = object({
+  ...LEVEL_FIELDS,
+  format: oneOf(['text', 'json']),
+  output: matches(isLogOutput, 'a Writable, an object with write(string) or a createFileOutput()'),
+  caller: boolean(),
+  clock: func('a function returning epoch milliseconds'),
+  maxBufferedBytes: integer({ min: 1024 }),
+  exitFlushTimeoutMs: number({ min: 0 }),
+});
+const PINO_LOGGER_SHAPE = object(LEVEL_FIELDS);
+const FILE_OUTPUT_SHAPE = object({ append: boolean() });
+
+/** klog's own text for a spec it would reject. */
+function vmoduleProblem(spec: unknown): string | undefined {
+  try {
+    parseVModule(spec as string);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   }
-  if (typeof o.vmodule !== 'string') {
-    problems.push({
-      path: 'vmodule',
-      message: `expected a string "pattern=N,...", got ${describe(o.vmodule)}`,
-    });
-  } else {
-    try {
-      parseVModule(o.vmodule);
-    } catch (e) {
-      problems.push({ path: 'vmodule', message: (e as Error).message });
-    }
-  }
-  if (o.format !== 'text' && o.format !== 'json') {
-    problems.push({ path: 'format', message: `expected "text" or "json", got ${describe(o.format)}` });
-  }
-  const out = o.output as unknown;
-  if (typeof out !== 'object' || out === null || typeof (out as { write?: unknown }).write !== 'function') {
-    if (!(typeof out === 'object' && out !== null && typeof (out as { fd?: unknown }).fd === 'number')) {
-      problems.push({
-        path: 'output',
-        message: `expected a Writable or an object with write(string), got ${describe(out)}`,
-      });
-    }
-  }
-  if (typeof o.caller !== 'boolean')
-    problems.push({ path: 'caller', message: `expected a boolean, got ${describe(o.caller)}` });
-  if (o.clock !== undefined && typeof o.clock !== 'function') {
-    problems.push({
-      path: 'clock',
-      message: `expected a function returning epoch milliseconds, got ${describe(o.clock)}`,
-    });
-  }
-  if (!Number.isInteger(o.maxBufferedBytes) || o.maxBufferedBytes < 1024) {
-    problems.push({
-      path: 'maxBufferedBytes',
-      message: `expected an integer >= 1024, got ${describe(o.maxBufferedBytes)}`,
-    });
-  }
-  if (!Number.isFinite(o.exitFlushTimeoutMs) || o.exitFlushTimeoutMs < 0) {
-    problems.push({
-      path: 'exitFlushTimeoutMs',
-      message: `expected a number >= 0, got ${describe(o.exitFlushTimeoutMs)}`,
-    });
-  }
-  if (o.verbosityControl !== undefined && !(o.verbosityControl instanceof VerbosityState)) {
-    problems.push({
+}
+
+function isLogOutput(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (typeof (value as { write?: unknown }).write === 'function' || isFileOutput(value))
+  );
+}
+
+/** A shared control carries the levels: none is filled in, so that validation sees those given. */
+function levelDefaults(options: unknown): object {
+  const shared = isPlainObject(options) && options['verbosityControl'] !== undefined;
+  return shared ? {} : LEVEL_DEFAULTS;
+}
+
+/** Levels given next to a shared control, which would be silently ignored. */
+function levelsBesideControl(resolved: unknown): OptionProblem[] {
+  if (!isPlainObject(resolved) || resolved['verbosityControl'] === undefined) return [];
+  const given = ['verbosity', 'vmodule'].filter((key) => resolved[key] !== undefined);
+  if (given.length === 0) return [];
+  return [
+    {
       path: 'verbosityControl',
-      message: 'expected a control from getVerbosityControl(), got another object',
-    });
-  }
-  return problems;
+      message: `expected verbosity and vmodule to be unset when sharing a control, got ${given.join(' and ')}`,
+    },
+  ];
 }
 
-/** Throws a KlogError listing every problem, if any. */
-export function assertLoggerOptions(o: ResolvedLoggerOptions, given: LoggerOptions): void {
-  const problems = validateLoggerOptions(o);
-  if (o.verbosityControl !== undefined && (given.verbosity !== undefined || given.vmodule !== undefined)) {
-    problems.push({
-      path: 'verbosityControl',
-      message: 'expected verbosity and vmodule to be unset when sharing a control, got both',
+function invalid(what: string): (problems: readonly OptionProblem[]) => KlogError {
+  return (problems) =>
+    new KlogError(KlogErrorCode.INVALID_OPTIONS, `${what}: invalid options: ${formatProblems(problems)}`, {
+      problems,
     });
-  }
-  if (problems.length > 0) {
-    throw new KlogError(
-      'KDIAG_KLOG_INVALID_OPTIONS',
-      `create logger: invalid options: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-      { problems },
-    );
-  }
+}
+
+/** 1. resolve: fills defaults; never throws, never validates. */
+export function resolveLoggerOptions(options?: LoggerOptions): ResolvedLoggerOptions {
+  // process.stderr is read here, not at import: reading it creates the stream.
+  const defaults = { ...levelDefaults(options), ...LOGGER_DEFAULTS, output: process.stderr };
+  return withDefaults<ResolvedLoggerOptions>(defaults, options);
+}
+
+/** 2. validate: every problem, each with its path; empty when valid. */
+export function validateLoggerOptions(resolved: ResolvedLoggerOptions): OptionProblem[] {
+  return [...checkValue(LOGGER_SHAPE, resolved), ...levelsBesideControl(resolved)];
+}
+
+/** 3. apply: resolve → validate → throw once. Internal; createLogger calls it. */
+export function applyLoggerOptions(options?: LoggerOptions): ResolvedLoggerOptions {
+  return applyOptions(options, {
+    resolve: resolveLoggerOptions,
+    validate: validateLoggerOptions,
+    invalid: invalid('create logger'),
+  });
+}
+
+/** 1. resolve: fills defaults; never throws, never validates. */
+export function resolvePinoLoggerOptions(options?: PinoLoggerOptions): ResolvedPinoLoggerOptions {
+  return withDefaults<ResolvedPinoLoggerOptions>(levelDefaults(options), options);
+}
+
+/** 2. validate: every problem, each with its path; empty when valid. */
+export function validatePinoLoggerOptions(resolved: ResolvedPinoLoggerOptions): OptionProblem[] {
+  return [...checkValue(PINO_LOGGER_SHAPE, resolved), ...levelsBesideControl(resolved)];
+}
+
+/** 3. apply: resolve → validate → throw once. Internal; createPinoLogger calls it. */
+export function applyPinoLoggerOptions(options?: PinoLoggerOptions): ResolvedPinoLoggerOptions {
+  return applyOptions(options, {
+    resolve: resolvePinoLoggerOptions,
+    validate: validatePinoLoggerOptions,
+    invalid: invalid('create pino logger'),
+  });
+}
+
+/** 1. resolve: fills defaults; never throws, never validates. */
+export function resolveFileOutputOptions(options?: FileOutputOptions): ResolvedFileOutputOptions {
+  return withDefaults<ResolvedFileOutputOptions>(FILE_OUTPUT_DEFAULTS, options);
+}
+
+/** 2. validate: every problem, each with its path; empty when valid. */
+export function validateFileOutputOptions(resolved: ResolvedFileOutputOptions): OptionProblem[] {
+  return checkValue(FILE_OUTPUT_SHAPE, resolved);
+}
+
+/** 3. apply: resolve → validate → throw once. Internal; createFileOutput calls it. */
+export function applyFileOutputOptions(options?: FileOutputOptions): ResolvedFileOutputOptions {
+  return applyOptions(options, {
+    resolve: resolveFileOutputOptions,
+    validate: validateFileOutputOptions,
+    invalid: invalid('create file output'),
+  });
 }

@@ -1,12 +1,11 @@
 import type { Writable } from 'node:stream';
-import { openSync } from 'node:fs';
 
 const FD_OUTPUT: unique symbol = Symbol.for('kubediag.klog.fdOutput');
 
 /**
  * Where lines are written: a Node `Writable` (written in batches, respecting backpressure), a plain
  * `{ write(string) }` object (called once per line, synchronously: handy in tests), or a file made
- * by {@link createFileOutput}. `process.stdout` and `process.stderr` are recognized and written
+ * by `createFileOutput`. `process.stdout` and `process.stderr` are recognized and written
  * through their file descriptor without blocking (see the README's buffer policy).
  */
 export type LogOutput = Writable | { write(chunk: string): unknown } | FileOutput;
@@ -19,17 +18,12 @@ export interface FileOutput {
   readonly ownsFd: boolean;
 }
 
-/**
- * Opens `path` for appending (created with mode 0600 when missing) or wraps an open file descriptor.
- * Lines are batched and written with non-blocking `writeSync` calls.
- */
-export function createFileOutput(pathOrFd: string | number, options: { append?: boolean } = {}): FileOutput {
-  if (typeof pathOrFd === 'number') return { [FD_OUTPUT]: true, fd: pathOrFd, ownsFd: false };
-  const fd = openSync(pathOrFd, (options.append ?? true) ? 'a' : 'w', 0o600);
-  return { [FD_OUTPUT]: true, fd, ownsFd: true };
+/** A file output on `fd`; the logger closes the descriptor on close() when it `ownsFd`. */
+export function fileOutput(fd: number, ownsFd: boolean): FileOutput {
+  return { [FD_OUTPUT]: true, fd, ownsFd };
 }
 
-/** Whether `o` was made by {@link createFileOutput}. */
+/** Whether `o` was made by `createFileOutput`. */
 export function isFileOutput(o: unknown): o is FileOutput {
   return typeof o === 'object' && o !== null && (o as Partial<FileOutput>)[FD_OUTPUT] === true;
 }

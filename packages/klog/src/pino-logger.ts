@@ -1,6 +1,6 @@
-import type { KeyValues, Logger, Verbose, VerbosityControl } from './types.ts';
-import { KlogError } from './errors.ts';
-import { VerbosityState } from './verbosity.ts';
+import type { KeyValues, Logger, Verbose } from './types.ts';
+import { applyPinoLoggerOptions, type PinoLoggerOptions } from './options.ts';
+import { verbosityStateFor, type VerbosityState } from './verbosity.ts';
 import { FAMILY, NO_OUTPUT } from './internal/family.ts';
 import type { Family } from './internal/family.ts';
 import { callerFrame, callerInfo } from './internal/caller.ts';
@@ -11,18 +11,10 @@ import { callerFrame, callerInfo } from './internal/caller.ts';
  */
 export interface PinoLike {
   info(obj: object, msg: string): void;
+  /** pino's `warn`; an object without it gets warnings through `info`. */
+  warn?(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
   child(bindings: Record<string, unknown>): PinoLike;
-}
-
-/** Options of {@link createPinoLogger}. */
-export interface PinoLoggerOptions {
-  /** Global `-v` of the klog gate in front of pino. @default 0 */
-  verbosity?: number;
-  /** vmodule spec (logger names and caller files, as for createLogger). @default '' */
-  vmodule?: string;
-  /** Share another family's verbosity control. @default a new state */
-  verbosityControl?: VerbosityControl;
 }
 
 const MISSING = '(MISSING)';
@@ -72,6 +64,13 @@ class PinoKLogger implements Logger {
     this.target.info(toObject(kv, { v: 0 }), msg);
   }
 
+  warning(msg: string, kv?: KeyValues): void {
+    // pino's own level says "warn"; `v: 0` as component-base writes klog's Warning in JSON.
+    const obj = toObject(kv, { v: 0 });
+    if (this.target.warn) this.target.warn(obj, msg);
+    else this.target.info(obj, msg);
+  }
+
   error(err: unknown, msg: string, kv?: KeyValues): void {
     const obj = toObject(kv, {});
     if (err !== null && err !== undefined) obj['err'] = err;
@@ -114,28 +113,9 @@ const PINO_V = Object.getOwnPropertyDescriptor(PinoKLogger.prototype, 'V')?.valu
  * klog's `V(n)` gate, vmodule and runtime verbosity control (`getVerbosityControl` works on it).
  * Lines carry `v` like component-base JSON; names go to `logger`; errors to `err` (pino's
  * serializer). Set pino's own level to `info` or lower: the gate in front of it does the filtering.
+ * Throws a KlogError (`KDIAG_KLOG_INVALID_OPTIONS`) listing every invalid option.
  */
-export function createPinoLogger(pino: PinoLike, options: PinoLoggerOptions = {}): Logger {
-  let state: VerbosityState;
-  if (options.verbosityControl !== undefined) {
-    if (!(options.verbosityControl instanceof VerbosityState)) {
-      throw new KlogError(
-        'KDIAG_KLOG_INVALID_OPTIONS',
-        'create pino logger: invalid options: verbosityControl: expected a control from getVerbosityControl(), got another object',
-        {
-          problems: [
-            {
-              path: 'verbosityControl',
-              message: 'expected a control from getVerbosityControl(), got another object',
-            },
-          ],
-        },
-      );
-    }
-    state = options.verbosityControl;
-  } else {
-    state = new VerbosityState(0, options.vmodule ?? '');
-    state.setVerbosity(options.verbosity ?? 0);
-  }
-  return new PinoKLogger(pino, state, '', {});
+export function createPinoLogger(pino: PinoLike, options?: PinoLoggerOptions): Logger {
+  const o = applyPinoLoggerOptions(options);
+  return new PinoKLogger(pino, verbosityStateFor(o), '', {});
 }

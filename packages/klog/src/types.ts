@@ -17,6 +17,12 @@ export interface Verbose {
 export interface Logger {
   /** Writes an info line at verbosity 0 (always written). */
   info(msg: string, kv?: KeyValues): void;
+  /**
+   * Writes a warning line (always written, whatever the verbosity or vmodule): klog's `Warning`, a `W`
+   * line in the text format. The JSON format has no severity field, so a warning there is written as
+   * component-base writes klog's `Warning` through its JSON logger: an info line with `"v":0`.
+   */
+  warning(msg: string, kv?: KeyValues): void;
   /** Writes an error line (always written, whatever the verbosity); `err` first unless null/undefined. */
   error(err: unknown, msg: string, kv?: KeyValues): void;
   /** Returns a gate for verbosity `level`; cheap when disabled. */
@@ -34,7 +40,7 @@ export interface Logger {
 export interface VerbosityControl {
   /** The global `-v` threshold: `V(n)` is enabled when `n <= verbosity` (or vmodule says so). */
   readonly verbosity: number;
-  /** Sets the global threshold. Must be an integer in 0..2147483647 (klog's signed 32-bit `-v`). */
+  /** Sets the global threshold. Must be an integer from 0 to 2147483647 (klog's signed 32-bit `-v`). */
   setVerbosity(v: number): void;
   /** Replaces the vmodule spec (`pattern=N,...`); throws a `KlogError` with klog's message on bad input. */
   setVModule(spec: string): void;

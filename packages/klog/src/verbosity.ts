@@ -1,4 +1,5 @@
-import { KlogError } from './errors.ts';
+import { describe } from '@kubediag/options';
+import { KlogError, KlogErrorCode } from './errors.ts';
 import { formatVModule, parseVModule } from './vmodule.ts';
 import type { VModuleEntry } from './vmodule.ts';
 import type { VerbosityControl } from './types.ts';
@@ -41,8 +42,8 @@ export class VerbosityState implements VerbosityControl {
   setVerbosity(v: number): void {
     if (!Number.isInteger(v) || v < 0 || v > MAX_VERBOSITY) {
       throw new KlogError(
-        'KDIAG_KLOG_INVALID_VERBOSITY',
-        `set verbosity: expected an integer in 0..${MAX_VERBOSITY}, got ${String(v)}`,
+        KlogErrorCode.INVALID_VERBOSITY,
+        `set verbosity: expected an integer from 0 to ${MAX_VERBOSITY}, got ${describe(v)}`,
       );
     }
     this.v = v;
@@ -78,4 +79,18 @@ export class VerbosityState implements VerbosityControl {
     for (const e of this.entries) if (e.level > t) t = e.level;
     this.threshold = t;
   }
+}
+
+/**
+ * Where a logger's levels come from: a new verbosity state with these levels, or a shared control
+ * that carries its own (never both).
+ */
+export type ResolvedLevels =
+  | { readonly verbosity: number; readonly vmodule: string; readonly verbosityControl?: never }
+  | { readonly verbosityControl: VerbosityControl; readonly verbosity?: never; readonly vmodule?: never };
+
+/** A new family's state: the shared control's (validated to be a VerbosityState), or a new one. */
+export function verbosityStateFor(levels: ResolvedLevels): VerbosityState {
+  if (levels.verbosityControl !== undefined) return levels.verbosityControl as VerbosityState;
+  return new VerbosityState(levels.verbosity, levels.vmodule);
 }

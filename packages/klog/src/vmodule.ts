@@ -1,4 +1,4 @@
-import { KlogError } from './errors.ts';
+import { KlogError, KlogErrorCode } from './errors.ts';
 import { goParseInt } from './internal/go-strconv.ts';
 import { compileGoGlob } from './internal/glob.ts';
 
@@ -36,12 +36,12 @@ export function parseVModule(spec: string): VModuleEntry[] {
     if (item.length === 0) continue;
     const parts = item.split('=');
     if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
-      throw new KlogError('KDIAG_KLOG_INVALID_VMODULE', SYNTAX);
+      throw new KlogError(KlogErrorCode.INVALID_VMODULE, SYNTAX);
     }
     const level = goParseInt(parts[1]!, 32);
-    if (!level.ok) throw new KlogError('KDIAG_KLOG_INVALID_VMODULE', SYNTAX);
+    if (!level.ok) throw new KlogError(KlogErrorCode.INVALID_VMODULE, SYNTAX);
     if (level.value < 0)
-      throw new KlogError('KDIAG_KLOG_INVALID_VMODULE', 'negative value for vmodule level');
+      throw new KlogError(KlogErrorCode.INVALID_VMODULE, 'negative value for vmodule level');
     if (level.value === 0) continue;
     entries.push(entry(parts[0]!, level.value));
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, getVerbosityControl, glogSetter } from '../src/index.ts';
+import { glogSetter } from '../src/internal.ts';
+import { createLogger, getVerbosityControl } from '../src/index.ts';
 
 function control(initial = 2) {
   return getVerbosityControl(createLogger({ verbosity: initial, output: { write: () => true } }));

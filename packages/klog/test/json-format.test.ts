@@ -1,7 +1,7 @@
 process.env.TZ = 'UTC';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/index.ts';
-import { FIXED_MS, golden, here } from './helpers.ts';
+import { FIXED_MS, golden, here } from './support/helpers.ts';
 
 function json(extra = {}) {
   return golden({ format: 'json', verbosity: 10, ...extra });
@@ -39,6 +39,14 @@ describe('json format (component-base)', () => {
     const g = json();
     createLogger(g.options).withValues({ ctx: 'x' }).error(new Error('boom'), 'failed', { k: 1 });
     expect(g.text()).toBe(`{"ts":${FIXED_MS},"msg":"failed","ctx":"x","k":1,"err":"boom"}\n`);
+  });
+
+  it('writes a warning as component-base writes klog.Warning: an info line with "v":0, whatever the verbosity', () => {
+    const g = json({ verbosity: 0, vmodule: 'json-format=1' });
+    createLogger(g.options).withName('pprof').warning('Event loop was blocked', { duration: '2.1s' });
+    expect(g.text()).toBe(
+      `{"ts":${FIXED_MS},"logger":"pprof","msg":"Event loop was blocked","v":0,"duration":"2.1s"}\n`,
+    );
   });
 
   it('omits "err" for a null error', () => {
@@ -95,6 +103,9 @@ describe('json format (component-base)', () => {
     const g = json({ caller: true });
     const at = here() + 1; // the next line
     createLogger(g.options).info('m');
+    const warningAt = here() + 1;
+    createLogger(g.options).warning('w');
     expect(JSON.parse(g.lines[0]!)).toMatchObject({ caller: `test/json-format.test.ts:${at}` });
+    expect(JSON.parse(g.lines[1]!)).toMatchObject({ caller: `test/json-format.test.ts:${warningAt}` });
   });
 });

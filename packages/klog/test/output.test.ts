@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFileOutput, createLogger, getOutputControl } from '../src/index.ts';
 
-import { compilePackage } from './compile-source.ts';
+import { compilePackage } from './support/compile-source.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/pipe-writer.mjs', import.meta.url));
 let compiled: string | undefined;

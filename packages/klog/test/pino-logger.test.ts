@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createPinoLogger, getVerbosityControl } from '../src/index.ts';
+import { createPinoLogger, getVerbosityControl, type PinoLike } from '../src/index.ts';
 
 function pinoCapture() {
   const lines: Record<string, unknown>[] = [];
@@ -37,6 +37,21 @@ describe('createPinoLogger', () => {
     expect(lines[1]).toEqual({ level: 50, msg: 'no error' });
   });
 
+  it('sends warnings to pino.warn with v 0 whatever the verbosity, or to info without warn', () => {
+    const { p, lines } = pinoCapture();
+    createPinoLogger(p, { verbosity: 0 }).withName('pprof').warning('blocked', { duration: '2.1s' });
+    expect(lines).toEqual([{ level: 40, logger: 'pprof', v: 0, duration: '2.1s', msg: 'blocked' }]);
+
+    const infos: unknown[][] = [];
+    const noWarn: PinoLike = {
+      info: (...args) => infos.push(args),
+      error: () => undefined,
+      child: () => noWarn,
+    };
+    createPinoLogger(noWarn).warning('blocked');
+    expect(infos).toEqual([[{ v: 0 }, 'blocked']]);
+  });
+
   it('shares its verbosity control with children and applies runtime changes', () => {
     const { p, lines } = pinoCapture();
     const root = createPinoLogger(p);
@@ -54,7 +69,12 @@ describe('caller capture outside vitest (tsx, Node source maps)', () => {
   it('reports the .ts file and line of the call site in both formats', () => {
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/caller.ts', import.meta.url))],
+      [
+        '--conditions=@kubediag/source',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./fixtures/caller.ts', import.meta.url)),
+      ],
       {
         cwd: fileURLToPath(new URL('..', import.meta.url)),
         encoding: 'utf8',

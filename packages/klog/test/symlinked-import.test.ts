@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compilePackage } from './compile-source.ts';
+import { compilePackage } from './support/compile-source.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'klog-symlink-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

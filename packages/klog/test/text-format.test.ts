@@ -1,8 +1,8 @@
 process.env.TZ = 'UTC';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/index.ts';
+import { createLogger, getVerbosityControl } from '../src/index.ts';
 import type { KeyValues, Logger } from '../src/index.ts';
-import { golden, header, here } from './helpers.ts';
+import { golden, header, here } from './support/helpers.ts';
 
 function line(msgAndKvs: string, severity = 'I'): string {
   return header(severity) + msgAndKvs + '\n';
@@ -249,6 +249,26 @@ describe('text format: errors', () => {
   });
 });
 
+describe('text format: warnings', () => {
+  it('writes W lines with the logger name, WithValues pairs and the call pairs', () => {
+    const g = golden();
+    createLogger(g.options)
+      .withName('pprof')
+      .withValues({ pod: 'a' })
+      .warning('Event loop was blocked', { duration: '2.1s' });
+    expect(g.text()).toBe(line('"Event loop was blocked" logger="pprof" pod="a" duration="2.1s"', 'W'));
+  });
+
+  it('writes warnings at verbosity 0 and whatever vmodule says, like klog.Warning', () => {
+    const g = golden({ verbosity: 0, vmodule: 'quiet=1,text-format=1' });
+    const l = createLogger(g.options).withName('quiet');
+    l.warning('always');
+    getVerbosityControl(l).setVModule('');
+    l.warning('still');
+    expect(g.text()).toBe(line('"always" logger="quiet"', 'W') + line('"still" logger="quiet"', 'W'));
+  });
+});
+
 describe('text format: caller', () => {
   it('writes the caller file base name and line', () => {
     const g = golden({ caller: true });
@@ -259,10 +279,13 @@ describe('text format: caller', () => {
     l.V(0).info('b');
     const errorLine = here() + 1;
     l.error(new Error('c'), 'c');
+    const warningLine = here() + 1;
+    l.warning('d');
     expect(g.lines).toEqual([
       header('I', `text-format.test.ts:${infoLine}`) + '"a"\n',
       header('I', `text-format.test.ts:${vLine}`) + '"b"\n',
       header('E', `text-format.test.ts:${errorLine}`) + '"c" err="c"\n',
+      header('W', `text-format.test.ts:${warningLine}`) + '"d"\n',
     ]);
   });
 

@@ -7,7 +7,7 @@ import {
   getVerbosityControl,
 } from '../src/index.ts';
 import type { Logger } from '../src/index.ts';
-import { golden } from './helpers.ts';
+import { golden } from './support/helpers.ts';
 
 describe('verbosity', () => {
   it('enables V(n) when n <= verbosity and returns one shared object when disabled', () => {
@@ -64,6 +64,7 @@ describe('createDiscardLogger', () => {
   it('writes nothing, disables every level and still has a working control', async () => {
     const l = createDiscardLogger();
     l.info('x');
+    l.warning('x');
     l.error(new Error('e'), 'x');
     expect(l.V(0).enabled).toBe(false);
     expect(l.withName('a').withValues({ b: 1 })).toBe(l);
@@ -78,6 +79,7 @@ describe('foreign loggers', () => {
   it('throws KDIAG_KLOG_NOT_A_LOGGER for a logger not made here', () => {
     const stub: Logger = {
       info() {},
+      warning() {},
       error() {},
       V: () => ({ enabled: false, info() {} }),
       withName: () => stub,

@@ -1,8 +1,9 @@
 process.env.TZ = 'UTC';
 import { describe, expect, it } from 'vitest';
-import { KlogError, createLogger, formatVModule, getVerbosityControl, parseVModule } from '../src/index.ts';
+import { KlogError, createLogger, getVerbosityControl } from '../src/index.ts';
+import { formatVModule, parseVModule } from '../src/vmodule.ts';
 import { compileGoGlob } from '../src/internal/glob.ts';
-import { golden } from './helpers.ts';
+import { golden } from './support/helpers.ts';
 
 describe('parseVModule (klog -vmodule)', () => {
   it('parses pattern=N items, ignores empty items and drops =0 items', () => {
@@ -56,6 +57,25 @@ describe('vmodule glob (Go filepath.Match)', () => {
     ['*', 'a/b', false],
   ])('%j matches %j: %s', (pattern, name, expected) => {
     expect(parseVModule(`${pattern}=1`)[0]!.matches(name)).toBe(expected);
+  });
+
+  // Node projects name files with hyphens, dots, underscores and digits; each with a wildcard used to
+  // throw "Invalid regular expression ... Invalid escape" (a `\-` identity escape in a `u` RegExp).
+  it.each([
+    ['reconciler-*', 'reconciler-pods', true],
+    ['reconciler-*', 'reconciler_pods', false],
+    ['*-source', 'config-map-source', true],
+    ['cache.v2*', 'cache.v2-lru', true],
+    ['cache.v2*', 'cachexv2', false],
+    ['work_queue?', 'work_queue2', true],
+    ['v[0-9]-*', 'v1-api', true],
+    ['v[0-9]-*', 'vx-api', false],
+    ['a\\-b*', 'a-bc', true],
+    ['[a-]x', 'ax', false],
+    ['*+$^(x)|{y}', 'q+$^(x)|{y}', true],
+    ['naïve-*', 'naïve-ü', true],
+  ])('the file-name characters of Node projects: %j matches %j: %s', (pattern, name, expected) => {
+    expect(parseVModule(`${pattern}=4`)[0]!.matches(name)).toBe(expected);
   });
 
   it('never matches with a malformed pattern, as klog ignores ErrBadPattern', () => {

@@ -2,10 +2,12 @@
 // `?` (one non-`/`), `[...]` classes with `^` negation, `lo-hi` ranges and `\` escapes. A malformed
 // pattern never matches, as in klog (which ignores filepath.ErrBadPattern).
 
-const RE_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
+// Any literal other than a word character is written as a code point escape: in a `u` RegExp an
+// identity escape such as `\-` is a syntax error, and file names of Node projects are full of hyphens.
+const WORD = /^\w$/;
 
 function escapeRe(ch: string): string {
-  return ch.replace(RE_SPECIAL, '\\$&');
+  return WORD.test(ch) ? ch : classChar(ch.codePointAt(0)!);
 }
 
 function classChar(cp: number): string {

@@ -1,4 +1,4 @@
-import type { LoggerOptions } from '../src/index.ts';
+import type { LoggerOptions } from '../../src/index.ts';
 
 // 2026-01-02 15:04:05.123456 in the test process's time zone (the test files set TZ=UTC).
 export const FIXED_MS = Date.UTC(2026, 0, 2, 15, 4, 5, 123) + 0.456;
