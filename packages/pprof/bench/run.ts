@@ -6,8 +6,11 @@
 import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { setImmediate as tick } from 'node:timers/promises';
-import { DatadogBackend, encodeProfile, InspectorBackend, type ProfilerBackend } from '@kubediag/pprof';
+import type { ProfilerBackend } from '@kubediag/pprof';
 import type { Profile } from 'pprof-format';
+import { DatadogBackend } from '../src/datadog-backend.ts';
+import { encodeProfile } from '../src/encode.ts';
+import { InspectorBackend } from '../src/inspector-backend.ts';
 import { cpuProfileToPprof } from '../src/internal/cpu-profile-to-pprof.ts';
 import type { V8CpuProfile } from '../src/internal/v8-types.ts';
 

@@ -8,7 +8,7 @@ export interface CpuProfileRequest {
   readonly samplingIntervalMicros: number;
   /** Map frames through source maps (only has an effect when the process has source maps enabled). */
   readonly sourceMaps: boolean;
-  /** Aborting stops the profiler at once, drops the samples and rejects with `ProfileAbortedError`. */
+  /** Aborting stops the profiler at once, drops the samples and rejects with `KDIAG_PPROF_ABORTED`. */
   readonly signal?: AbortSignal | undefined;
 }
 

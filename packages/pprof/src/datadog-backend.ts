@@ -5,7 +5,7 @@ import type {
   HeapSamplingRequest,
   ProfilerBackend,
 } from './backend.ts';
-import { BackendUnavailableError, ProfileAbortedError, ProfileFailedError } from './errors.ts';
+import { abortedError, isPprofError, PprofError, PprofErrorCode } from './errors.ts';
 import { abortableSleep } from './internal/abortable-sleep.ts';
 import { mapProfileSources } from './internal/map-profile-sources.ts';
 import { renameSampleTypes } from './internal/rename-sample-types.ts';
@@ -50,11 +50,12 @@ export class DatadogBackend implements ProfilerBackend {
     this.#dd = dd;
   }
 
-  /** Creates the backend, or throws `BackendUnavailableError` when `@datadog/pprof` is not installed. */
+  /** Creates the backend, or throws `KDIAG_PPROF_BACKEND_UNAVAILABLE` when `@datadog/pprof` is not installed. */
   static async create(): Promise<DatadogBackend> {
     const dd = await loadDatadogPprof();
     if (!dd) {
-      throw new BackendUnavailableError(
+      throw new PprofError(
+        PprofErrorCode.BACKEND_UNAVAILABLE,
         'datadog backend unavailable: cannot import @datadog/pprof; install it next to the application or use backend "inspector"',
       );
     }
@@ -62,19 +63,23 @@ export class DatadogBackend implements ProfilerBackend {
   }
 
   async collectCpuProfile(request: CpuProfileRequest): Promise<Profile> {
-    if (request.signal?.aborted) throw new ProfileAbortedError(undefined, { cause: request.signal.reason });
+    if (request.signal?.aborted) throw abortedError(request.signal.reason);
     try {
       this.#dd.time.start({ intervalMicros: request.samplingIntervalMicros, lineNumbers: true });
     } catch (err) {
-      throw new ProfileFailedError(`datadog time profiler failed to start: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new PprofError(
+        PprofErrorCode.PROFILE_FAILED,
+        `datadog time profiler failed to start: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
-    let aborted: ProfileAbortedError | undefined;
+    let aborted: PprofError | undefined;
     try {
       await abortableSleep(request.durationMs, request.signal);
     } catch (err) {
-      aborted = err instanceof ProfileAbortedError ? err : new ProfileAbortedError(undefined, { cause: err });
+      aborted = isPprofError(err, PprofErrorCode.ABORTED) ? err : abortedError(err);
     }
     const profile = this.#dd.time.stop(false);
     if (aborted !== undefined) throw aborted;
@@ -89,9 +94,13 @@ export class DatadogBackend implements ProfilerBackend {
       this.#dd.heap.start(request.intervalBytes, request.stackDepth);
     } catch (err) {
       return Promise.reject(
-        new ProfileFailedError(`datadog heap profiler failed to start: ${(err as Error).message}`, {
-          cause: err,
-        }),
+        new PprofError(
+          PprofErrorCode.PROFILE_FAILED,
+          `datadog heap profiler failed to start: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        ),
       );
     }
     this.#heapStarted = true;

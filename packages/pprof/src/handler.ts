@@ -1,21 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventLoopUtilization } from 'node:perf_hooks';
+import type { Profile } from 'pprof-format';
 import type { ProfilerBackend } from './backend.ts';
 import { shouldMapSources } from './collect.ts';
 import { encodeProfile } from './encode.ts';
-import { CpuProfileInUseError, ProfileAbortedError, PprofError } from './errors.ts';
+import { abortedError, isPprofError, PprofErrorCode } from './errors.ts';
+import { FlightRecorder, type FlightRecorderStatus } from './flight-recorder/flight-recorder.ts';
+import { serveFlightRecording, serveStall, serveStalls } from './flight-recorder/serve.ts';
 import { takeGoroutineSnapshot } from './goroutine.ts';
 import { goroutineSnapshotToPprof } from './goroutine-pprof.ts';
 import { renderGoroutineDebug1, renderGoroutineDebug2 } from './goroutine-text.ts';
 import { renderHeapText } from './heap-text.ts';
-import { PROFILE_DESCRIPTIONS, renderIndexPage } from './index-page.ts';
+import { PROFILE_DESCRIPTIONS, RECORDER_DESCRIPTIONS, renderIndexPage } from './index-page.ts';
 import { abortableSleep } from './internal/abortable-sleep.ts';
 import { acquireCpuProfileLock } from './internal/cpu-lock.ts';
 import { subtractProfiles } from './internal/delta.ts';
 import { serveBinary, serveError, serveText } from './internal/http-error.ts';
 import { applyPprofOptions, type PprofOptions, type ResolvedPprofOptions } from './options.ts';
 import { atoi, cpuProfileSeconds, deltaSeconds, secondsTooLong } from './params.ts';
-import { selectBackend } from './select-backend.ts';
+import { leaseBackend } from './select-backend.ts';
 
 /** A node:http request listener serving `/debug/pprof/*`, plus `close()` for shutdown. */
 export interface PprofHandler {
@@ -25,8 +28,18 @@ export interface PprofHandler {
    * allocations made afterwards are in every heap profile. Rejects with the backend's error.
    */
   ready(): Promise<void>;
-  /** Aborts this handler's running profiles and stops heap sampling when no other open handler uses it. */
+  /**
+   * Releases everything the handler started: aborts its running profiles and waits for their answers,
+   * stops the heap sampler when no other open handler uses it, and closes the shared backend (the
+   * inspector session) when this was the last handler using it. Requests arriving afterwards get 503.
+   * Calling it again returns the same promise.
+   */
   close(): Promise<void>;
+  /**
+   * The flight recorder's state (bytes held, stall records) when `flightRecorder.enabled`; undefined
+   * when it is off or could not start (no inspector in this Node build: the error is logged).
+   */
+  readonly flightRecorder: FlightRecorderStatus | undefined;
 }
 
 // Heap profiles force a full GC with the inspector backend; run one at a time and refuse a pile-up.
@@ -39,20 +52,32 @@ const heapUsers = new Map<ProfilerBackend, number>();
 /**
  * Creates the `/debug/pprof/` handler: index, `profile` (CPU), `heap`, `allocs`, `goroutine`, `cmdline`,
  * with Go's net/http/pprof parameters, status codes and error texts. Mount it for every path under the
- * prefix; it dispatches on the rest of the path. Throws `InvalidPprofOptionsError` for bad options.
+ * prefix; it dispatches on the rest of the path. Throws a PprofError (`KDIAG_PPROF_INVALID_OPTIONS`)
+ * listing every invalid option.
  */
-export function createPprofHandler(options: PprofOptions = {}): PprofHandler {
+export function createPprofHandler(options?: PprofOptions): PprofHandler {
   const o = applyPprofOptions(options);
-  const backend = selectBackend(o.backend);
+  // The recorder first: its one-per-thread lock is the only thing creation can refuse, and nothing
+  // (backend lease, heap sampler) may be started before a refusal.
+  const recorder = o.flightRecorder.enabled
+    ? new FlightRecorder(o.flightRecorder, {
+        logger: o.logger,
+        prefix: o.prefix,
+        sourceMaps: shouldMapSources(o.sourceMaps),
+      })
+    : undefined;
+  const lease = leaseBackend(o.backend, 'handler');
+  const backend = lease.backend;
   // Errors surface on the first request that needs the backend; this only keeps them from being unhandled.
   backend.catch(() => undefined);
   const inFlight = new Set<AbortController>();
-  let closed = false;
+  const running = new Set<Promise<void>>();
+  let closed: Promise<void> | undefined;
   let heapRegistered: ProfilerBackend | undefined;
   let ready: Promise<void> = backend.then(() => undefined);
   if (o.heap.startOnCreate) {
     ready = backend.then(async (b) => {
-      if (closed) return;
+      if (closed !== undefined) return;
       heapRegistered = b;
       heapUsers.set(b, (heapUsers.get(b) ?? 0) + 1);
       await b.startHeapSampling({
@@ -64,24 +89,49 @@ export function createPprofHandler(options: PprofOptions = {}): PprofHandler {
   }
   const goroutineState: { elu?: EventLoopUtilization; at?: number } = {};
 
-  const ctx: Context = { o, backend, inFlight, goroutineState };
+  const ctx: Context = { o, backend, inFlight, goroutineState, recorder: undefined };
+  if (recorder !== undefined) {
+    ctx.recorder = recorder;
+    const started = recorder.start().catch((err: unknown) => {
+      // Without a recorder the handler serves CPU profiles from its backend, as when it is off.
+      recorder.close();
+      ctx.recorder = undefined;
+      o.logger?.error(err, 'pprof: cannot start the flight recorder');
+    });
+    ready = Promise.all([ready, started]).then(() => undefined);
+  }
   const handler = ((req: IncomingMessage, res: ServerResponse): void => {
-    route(ctx, req, res).catch((err: unknown) => {
+    if (closed !== undefined) {
+      serveError(res, 503, 'pprof handler closed');
+      return;
+    }
+    const done = route(ctx, req, res).catch((err: unknown) => {
       o.logger?.error(err, 'pprof: request failed', { path: req.url });
       serveError(res, 500, `profile failed: ${err instanceof Error ? err.message : String(err)}`);
     });
+    running.add(done);
+    void done.finally(() => running.delete(done));
   }) as PprofHandler;
   handler.ready = () => ready;
-  handler.close = async () => {
-    closed = true;
-    for (const c of inFlight) c.abort(new ProfileAbortedError('pprof handler closed'));
+  Object.defineProperty(handler, 'flightRecorder', { get: () => ctx.recorder, enumerable: true });
+  const close = async (): Promise<void> => {
+    for (const c of inFlight) c.abort(abortedError(undefined, 'pprof handler closed'));
+    await Promise.allSettled([...running]);
+    await ready.catch(() => undefined);
+    ctx.recorder?.close();
+    ctx.recorder = undefined;
     if (heapRegistered) {
       const left = (heapUsers.get(heapRegistered) ?? 1) - 1;
       heapUsers.set(heapRegistered, left);
-      if (left <= 0) await heapRegistered.stopHeapSampling().catch(() => undefined);
+      if (left <= 0) {
+        heapUsers.delete(heapRegistered);
+        await heapRegistered.stopHeapSampling().catch(() => undefined);
+      }
       heapRegistered = undefined;
     }
+    await lease.release();
   };
+  handler.close = () => (closed ??= close());
   return handler;
 }
 
@@ -90,6 +140,8 @@ interface Context {
   readonly backend: Promise<ProfilerBackend>;
   readonly inFlight: Set<AbortController>;
   readonly goroutineState: { elu?: EventLoopUtilization; at?: number };
+  /** Set while the flight recorder runs: CPU profiles are then cut from its stream. */
+  recorder: FlightRecorder | undefined;
 }
 
 async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -117,9 +169,17 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
   }
   const name = url.pathname.slice(prefix.length);
   const q = url.searchParams;
+  const recorder = ctx.recorder;
+  // With the recorder off these names fall through to Go's 404, as before the recorder existed.
+  if (recorder !== undefined) {
+    if (name === 'flightrecording')
+      return serveFlightRecording(recorder, ctx.o.flightRecorder.windowMs, res, q);
+    if (name === 'stalls') return serveStalls(recorder, prefix, res, q);
+    if (name.startsWith('stalls/')) return serveStall(recorder, name.slice('stalls/'.length), res);
+  }
   switch (name) {
     case '':
-      return serveIndex(res);
+      return serveIndex(res, recorder);
     case 'profile':
       return serveCpu(ctx, req, res, q);
     case 'heap':
@@ -134,17 +194,21 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
   }
 }
 
-function serveIndex(res: ServerResponse): void {
+function serveIndex(res: ServerResponse, recorder: FlightRecorder | undefined): void {
   const resources = process.getActiveResourcesInfo().length;
   const counts: Record<string, number> = {
     goroutine: 1 + resources,
     heap: lastHeapSampleCount,
     allocs: lastHeapSampleCount,
+    flightrecording: recorder?.chunks ?? 0,
+    stalls: recorder?.stalls.length ?? 0,
   };
+  const descriptions =
+    recorder === undefined ? PROFILE_DESCRIPTIONS : { ...PROFILE_DESCRIPTIONS, ...RECORDER_DESCRIPTIONS };
   serveText(
     res,
     renderIndexPage(
-      Object.entries(PROFILE_DESCRIPTIONS).map(([name, description]) => ({
+      Object.entries(descriptions).map(([name, description]) => ({
         name,
         description,
         count: counts[name] ?? 0,
@@ -160,7 +224,7 @@ function abortOnClose(ctx: Context, res: ServerResponse): AbortController {
   ctx.inFlight.add(controller);
   res.once('close', () => {
     ctx.inFlight.delete(controller);
-    if (!res.writableFinished) controller.abort(new ProfileAbortedError('client disconnected'));
+    if (!res.writableFinished) controller.abort(abortedError(undefined, 'client disconnected'));
   });
   return controller;
 }
@@ -180,7 +244,7 @@ async function serveCpu(
   try {
     release = acquireCpuProfileLock();
   } catch (err) {
-    if (err instanceof CpuProfileInUseError) {
+    if (isPprofError(err, PprofErrorCode.CPU_PROFILE_IN_USE)) {
       serveError(res, 500, `Could not enable CPU profiling: ${err.message}`);
       return;
     }
@@ -189,34 +253,58 @@ async function serveCpu(
   const controller = abortOnClose(ctx, res);
   const started = Date.now();
   try {
-    const backend = await ctx.backend;
-    const profile = await backend.collectCpuProfile({
-      durationMs: Number(seconds) * 1000,
-      samplingIntervalMicros: ctx.o.cpu.samplingIntervalMicros,
-      sourceMaps: shouldMapSources(ctx.o.sourceMaps),
-      signal: controller.signal,
-    });
+    const { profile, source } = await collectCpu(ctx, Number(seconds) * 1000, controller.signal);
     const body = await encodeProfile(profile);
     serveBinary(res, 'profile', body);
     ctx.o.logger?.V(4).info('pprof: served cpu profile', {
       seconds: Number(seconds),
       bytes: body.length,
-      backend: backend.name,
+      backend: source,
       elapsedMs: Date.now() - started,
       remote: req.socket.remoteAddress,
     });
   } catch (err) {
-    if (err instanceof ProfileAbortedError) {
+    if (isPprofError(err, PprofErrorCode.ABORTED)) {
       ctx.o.logger?.V(4).info('pprof: cpu profile aborted', { reason: err.message });
       if (!res.writableEnded) serveError(res, 500, err.message);
       return;
     }
-    const message = err instanceof PprofError ? err.message : String(err);
+    const message = isPprofError(err) ? err.message : String(err);
     ctx.o.logger?.error(err, 'pprof: cpu profile failed');
     serveError(res, 500, `Could not enable CPU profiling: ${message}`);
   } finally {
     release();
   }
+}
+
+/**
+ * One CPU profile of `durationMs`: cut from the flight recorder's stream while it runs (its sampling
+ * interval, no second profiler started), else taken by the backend.
+ */
+async function collectCpu(
+  ctx: Context,
+  durationMs: number,
+  signal: AbortSignal,
+): Promise<{ profile: Profile; source: string }> {
+  const recorder = ctx.recorder;
+  if (recorder !== undefined) {
+    const tap = recorder.tap();
+    try {
+      await abortableSleep(durationMs, signal);
+    } catch (err) {
+      tap.cancel();
+      throw err;
+    }
+    return { profile: tap.finish().profile, source: 'flight-recorder' };
+  }
+  const backend = await ctx.backend;
+  const profile = await backend.collectCpuProfile({
+    durationMs,
+    samplingIntervalMicros: ctx.o.cpu.samplingIntervalMicros,
+    sourceMaps: shouldMapSources(ctx.o.sourceMaps),
+    signal,
+  });
+  return { profile, source: backend.name };
 }
 
 async function serveHeap(

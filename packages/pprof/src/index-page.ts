@@ -17,7 +17,16 @@ export const PROFILE_DESCRIPTIONS: Readonly<Record<string, string>> = Object.fre
     'CPU profile. You can specify the duration in the seconds GET parameter. After you get the profile file, use the go tool pprof command to investigate the profile.',
 });
 
-function escapeHtml(s: string): string {
+/** The flight recorder's entries, listed while it runs. */
+export const RECORDER_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  flightrecording:
+    "CPU profile of the last seconds, kept by the flight recorder and served at once. You can specify the duration in the seconds GET parameter, up to the recorder's window.",
+  stalls:
+    'Event loop stalls the flight recorder saw, each with the CPU profile of the time the loop was blocked. Use format=json as a query parameter for JSON.',
+});
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -7,7 +7,7 @@ import type {
   HeapSamplingRequest,
   ProfilerBackend,
 } from './backend.ts';
-import { BackendUnavailableError, ProfileAbortedError, ProfileFailedError } from './errors.ts';
+import { abortedError, isPprofError, PprofError, PprofErrorCode } from './errors.ts';
 import { abortableSleep } from './internal/abortable-sleep.ts';
 import { cpuProfileToPprof } from './internal/cpu-profile-to-pprof.ts';
 import { heapProfileToPprof } from './internal/heap-profile-to-pprof.ts';
@@ -33,7 +33,8 @@ export class InspectorBackend implements ProfilerBackend {
     try {
       mod = await import('node:inspector/promises');
     } catch (err) {
-      throw new BackendUnavailableError(
+      throw new PprofError(
+        PprofErrorCode.BACKEND_UNAVAILABLE,
         'inspector backend unavailable: node:inspector cannot be loaded (Node built without inspector?); use backend "datadog"',
         { cause: err },
       );
@@ -42,7 +43,8 @@ export class InspectorBackend implements ProfilerBackend {
     try {
       session.connect();
     } catch (err) {
-      throw new BackendUnavailableError(
+      throw new PprofError(
+        PprofErrorCode.BACKEND_UNAVAILABLE,
         'inspector backend unavailable: cannot connect an inspector session',
         {
           cause: err,
@@ -60,21 +62,25 @@ export class InspectorBackend implements ProfilerBackend {
       const post = session.post.bind(session) as (m: string, p?: object) => Promise<unknown>;
       return (await post(method, params)) as T;
     } catch (err) {
-      throw new ProfileFailedError(`inspector ${method} failed: ${(err as Error).message}`, { cause: err });
+      throw new PprofError(
+        PprofErrorCode.PROFILE_FAILED,
+        `inspector ${method} failed: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 
   async collectCpuProfile(request: CpuProfileRequest): Promise<Profile> {
-    if (request.signal?.aborted) throw new ProfileAbortedError(undefined, { cause: request.signal.reason });
+    if (request.signal?.aborted) throw abortedError(request.signal.reason);
     await this.#post('Profiler.enable');
     await this.#post('Profiler.setSamplingInterval', { interval: request.samplingIntervalMicros });
     await this.#post('Profiler.start');
     const startedAtMs = Date.now();
-    let aborted: ProfileAbortedError | undefined;
+    let aborted: PprofError | undefined;
     try {
       await abortableSleep(request.durationMs, request.signal);
     } catch (err) {
-      aborted = err instanceof ProfileAbortedError ? err : new ProfileAbortedError(undefined, { cause: err });
+      aborted = isPprofError(err, PprofErrorCode.ABORTED) ? err : abortedError(err);
     }
     // Always stop and disable: that is what frees V8's sample buffers. On abort the result is dropped.
     let v8: V8CpuProfile;
@@ -109,7 +115,7 @@ export class InspectorBackend implements ProfilerBackend {
     } catch (err) {
       // V8 has one sampler per isolate: another inspector session (a DevTools "allocation sampling" run)
       // that stops it stops ours too. Restart it; this profile then only covers allocations from now on.
-      if (!(err instanceof ProfileFailedError) || !/not started/i.test(err.message)) throw err;
+      if (!isPprofError(err, PprofErrorCode.PROFILE_FAILED) || !/not started/i.test(err.message)) throw err;
       const interval = this.#heapIntervalBytes ?? 512 * 1024;
       this.#heapIntervalBytes = undefined;
       await this.startHeapSampling({ intervalBytes: interval, stackDepth: 64 });

@@ -1,13 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Profile } from 'pprof-format';
-import {
-  collectCpuProfile,
-  collectHeapProfile,
-  CpuProfileInUseError,
-  InvalidPprofOptionsError,
-  ProfileAbortedError,
-} from '@kubediag/pprof';
+import { collectCpuProfile, collectHeapProfile, PprofErrorCode } from '@kubediag/pprof';
 
 function busy(ms: number): void {
   const end = Date.now() + ms;
@@ -32,14 +26,22 @@ describe('unit: programmatic collection', () => {
   it('shares the process-wide CPU lock and aborts on the signal', async () => {
     const controller = new AbortController();
     const first = collectCpuProfile({ durationMs: 60_000, signal: controller.signal });
-    await expect(collectCpuProfile({ durationMs: 100 })).rejects.toBeInstanceOf(CpuProfileInUseError);
+    await expect(collectCpuProfile({ durationMs: 100 })).rejects.toMatchObject({
+      code: PprofErrorCode.CPU_PROFILE_IN_USE,
+      message: 'cpu profiling already in use',
+    });
     controller.abort();
-    await expect(first).rejects.toBeInstanceOf(ProfileAbortedError);
+    await expect(first).rejects.toMatchObject({ code: PprofErrorCode.ABORTED });
     await expect(collectCpuProfile({ durationMs: 50 })).resolves.toBeInstanceOf(Buffer);
   });
 
   it('rejects a bad duration with KDIAG_PPROF_INVALID_OPTIONS', async () => {
-    await expect(collectCpuProfile({ durationMs: 0 })).rejects.toBeInstanceOf(InvalidPprofOptionsError);
+    await expect(collectCpuProfile({ durationMs: 0 })).rejects.toMatchObject({
+      code: PprofErrorCode.INVALID_OPTIONS,
+      problems: [
+        { path: 'durationMs', message: 'expected a duration in milliseconds from 1 to 86400000, got 0' },
+      ],
+    });
   });
 
   it('returns the live heap, showing an allocating function', async () => {

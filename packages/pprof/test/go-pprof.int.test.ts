@@ -1,13 +1,12 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCompiledApp, writeCompiledTs } from './support/compiled-app.ts';
+import { findGo, goPprof, topRows } from './support/go-pprof.ts';
 
 // The real consumer: `go tool pprof` reads profiles fetched over HTTP from a running server (a child process
 // with a plain node:http server, the handler and a workload), exactly as the Cluster API recipe does with
@@ -18,20 +17,6 @@ const WORKLOAD = join(here, 'fixtures', 'workload.mjs');
 const HOT_LINE = 5; // the loop line of hotLoop in fixtures/workload.mjs
 const ALLOC_START_LINE = 27; // `export function allocateRetained` in fixtures/workload.mjs
 const TOKEN = 'test-token-not-a-secret';
-const execFileAsync = promisify(execFile);
-const require = createRequire(import.meta.url);
-
-function findGo(): string {
-  try {
-    execFileSync('go', ['version'], { stdio: 'pipe' });
-    return 'go';
-  } catch (err) {
-    throw new Error(
-      'go toolchain not found on PATH: the pprof integration tests need `go tool pprof` to read the profiles (install Go)',
-      { cause: err },
-    );
-  }
-}
 
 const go = findGo();
 const dir = mkdtempSync(join(tmpdir(), 'kdiag-pprof-'));
@@ -66,17 +51,7 @@ async function fetchToFile(url: string, name: string): Promise<string> {
   return file;
 }
 
-async function pprof(...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync(go, ['tool', 'pprof', ...args], { maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
-}
-
-/** Rows of `go tool pprof -top` after the header: [flat, flat%, sum%, cum, cum%, name...]. */
-function topRows(out: string): string[] {
-  const lines = out.split('\n');
-  const start = lines.findIndex((l) => /^\s*flat\s+flat%/.test(l));
-  return lines.slice(start + 1).filter((l) => l.trim() !== '');
-}
+const pprof = (...args: string[]): Promise<string> => goPprof(go, ...args);
 
 beforeAll(() => {
   // Compiled once so the first `go tool pprof` does not count a toolchain build against a test timeout.
@@ -157,23 +132,10 @@ describe('integration: go tool pprof reads our profiles (@datadog/pprof backend)
 });
 
 describe('integration: source maps', () => {
-  // Runs without tsx: a load-time transpiler rewrites every module (even .js) and its positions no longer
-  // match the file's own source map. So the package is compiled with tsc, exactly as an application ships it.
+  // Runs without tsx (see test/support/compiled-app.ts): the package compiled with tsc, as an application ships it.
   it('maps compiled JavaScript back to the TypeScript file and line with --enable-source-maps', async () => {
     const app = join(dir, 'app');
-    mkdirSync(app);
-    symlinkSync(join(pkgDir, 'node_modules'), join(app, 'node_modules'));
-    await execFileAsync(process.execPath, [
-      require.resolve('typescript/bin/tsc'),
-      '-p',
-      join(pkgDir, 'tsconfig.build.json'),
-      '--outDir',
-      join(app, 'pprof'),
-      '--declaration',
-      'false',
-      '--isolatedDeclarations',
-      'false',
-    ]);
+    await createCompiledApp(app);
     const src = [
       '// compiled by the test with a source map',
       'type Acc = { value: number };',
@@ -195,15 +157,9 @@ describe('integration: source maps', () => {
       '',
     ].join('\n');
     const tsFile = join(app, 'hot.ts');
-    writeFileSync(tsFile, src);
-    const out = ts.transpileModule(src, {
-      fileName: 'hot.ts',
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: true },
-    });
+    const js = writeCompiledTs(app, 'hot', src);
     // Type erasure and reformatting move the loop to another generated line, so an unmapped profile fails.
-    expect(out.outputText.split('\n').findIndex((l) => l.includes('Math.cos')) + 1).not.toBe(6);
-    writeFileSync(join(app, 'hot.js'), out.outputText);
-    writeFileSync(join(app, 'hot.js.map'), out.sourceMapText!);
+    expect(js.split('\n').findIndex((l) => l.includes('Math.cos')) + 1).not.toBe(6);
     writeFileSync(
       join(app, 'server.mjs'),
       [

@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderGoroutineDebug2, selectBackend, takeGoroutineSnapshot } from '@kubediag/pprof';
+import { takeGoroutineSnapshot } from '../src/goroutine.ts';
+import { renderGoroutineDebug2 } from '../src/goroutine-text.ts';
+import { leaseBackend } from '../src/select-backend.ts';
 
 const workers: Worker[] = [];
 afterEach(async () => {
@@ -43,8 +45,15 @@ describe('unit: goroutine snapshot', () => {
 
 describe('unit: backend selection', () => {
   it('"auto" picks @datadog/pprof when it is installed (it is a devDependency here)', async () => {
-    expect((await selectBackend('auto')).name).toBe('datadog');
-    expect((await selectBackend('inspector')).name).toBe('inspector');
-    expect(await selectBackend('inspector')).toBe(await selectBackend('inspector'));
+    const auto = leaseBackend('auto', 'call');
+    const first = leaseBackend('inspector', 'call');
+    const second = leaseBackend('inspector', 'call');
+    try {
+      expect((await auto.backend).name).toBe('datadog');
+      expect((await first.backend).name).toBe('inspector');
+      expect(await first.backend).toBe(await second.backend);
+    } finally {
+      await Promise.all([auto.release(), first.release(), second.release()]);
+    }
   });
 });

@@ -3,12 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Profile } from 'pprof-format';
 import {
   createPprofHandler,
-  InspectorBackend,
   type CpuProfileRequest,
+  type PprofError,
   type ProfilerBackend,
 } from '@kubediag/pprof';
-import { FakeBackend } from './fake-backend.ts';
-import { get, serve, type Running } from './helpers.ts';
+import { InspectorBackend } from '../src/inspector-backend.ts';
+import { FakeBackend } from './support/fake-backend.ts';
+import { get, serve, type Running } from './support/helpers.ts';
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -183,7 +184,7 @@ describe('unit: cpu profile endpoint', () => {
         inner.collectCpuProfile(r).then(
           (p) => (outcomes.push('ok'), p),
           (e: unknown) => {
-            outcomes.push((e as Error).name);
+            outcomes.push((e as PprofError).code);
             throw e;
           },
         ),
@@ -201,10 +202,10 @@ describe('unit: cpu profile endpoint', () => {
     // The inspector backend rejects only after Profiler.stop and Profiler.disable returned: V8 has dropped
     // the samples and nothing keeps the profile.
     await until(() => outcomes.length === 1);
-    expect(outcomes).toEqual(['ProfileAbortedError']);
+    expect(outcomes).toEqual(['KDIAG_PPROF_ABORTED']);
     const second = await get(`${base}/debug/pprof/profile?seconds=1`);
     expect(second.status).toBe(200);
-    expect(outcomes).toEqual(['ProfileAbortedError', 'ok']);
+    expect(outcomes).toEqual(['KDIAG_PPROF_ABORTED', 'ok']);
     await inner.close();
   });
 });

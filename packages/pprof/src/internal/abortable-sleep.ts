@@ -1,15 +1,15 @@
-import { ProfileAbortedError } from '../errors.ts';
+import { abortedError } from '../errors.ts';
 
-/** Resolves after `ms`, or rejects with `ProfileAbortedError` as soon as `signal` aborts. */
+/** Resolves after `ms`, or rejects with `KDIAG_PPROF_ABORTED` as soon as `signal` aborts. */
 export function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(new ProfileAbortedError(undefined, { cause: signal.reason }));
+      reject(abortedError(signal.reason));
       return;
     }
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new ProfileAbortedError(undefined, { cause: signal?.reason }));
+      reject(abortedError(signal?.reason));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

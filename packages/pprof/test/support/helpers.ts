@@ -32,11 +32,19 @@ export interface Reply {
   readonly body: Buffer;
 }
 
-export function get(url: string, init: { method?: string; signal?: AbortSignal } = {}): Promise<Reply> {
+/** A request; `agent: false` sends it on a connection of its own, closed after the answer. */
+export function get(
+  url: string,
+  init: { method?: string; signal?: AbortSignal; agent?: false } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: init.method ?? 'GET', ...(init.signal && { signal: init.signal }) },
+      {
+        method: init.method ?? 'GET',
+        ...(init.signal && { signal: init.signal }),
+        ...(init.agent === false && { agent: false }),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

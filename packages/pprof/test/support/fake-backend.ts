@@ -1,5 +1,5 @@
 import { Profile } from 'pprof-format';
-import { ProfileAbortedError, type CpuProfileRequest, type ProfilerBackend } from '@kubediag/pprof';
+import { PprofError, PprofErrorCode, type CpuProfileRequest, type ProfilerBackend } from '@kubediag/pprof';
 
 /** A backend whose CPU profile runs until `finish()` or abort; records what the handler asked for. */
 export class FakeBackend implements ProfilerBackend {
@@ -16,7 +16,7 @@ export class FakeBackend implements ProfilerBackend {
       this.#finish = () => resolve(new Profile());
       request.signal?.addEventListener('abort', () => {
         this.aborts++;
-        reject(new ProfileAbortedError('client disconnected'));
+        reject(new PprofError(PprofErrorCode.ABORTED, 'client disconnected'));
       });
     });
   }
