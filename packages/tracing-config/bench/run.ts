@@ -62,7 +62,7 @@ rows.push([
 
 installContextManager();
 const memory = new InMemorySpanExporter();
-const provider = createTracingProvider(
+const provider = await createTracingProvider(
   { samplingRatePerMillion: 1_000_000, endpoint: '127.0.0.1:9' },
   {
     serviceName: 'bench',

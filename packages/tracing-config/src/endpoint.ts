@@ -3,7 +3,7 @@
 // the Node exporter instead treats a scheme-less `host:port` as TLS and then exports nothing, so
 // the scheme must be made explicit here.
 import { isAbsolute, resolve } from 'node:path';
-import { TracingConfigError, TracingErrorCode } from './errors.ts';
+import { TracingError, TracingErrorCode } from './errors.ts';
 
 /** Where spans go when the configuration has no `endpoint` (the OTLP gRPC default). */
 export const DEFAULT_ENDPOINT = 'localhost:4317';
@@ -21,20 +21,20 @@ export interface ExporterTarget {
  * become `http://host:port` (`https://` when `tls` is set); `unix:path` and `unix://path` become
  * `unix:///absolute/path`.
  *
- * @throws TracingConfigError `KDIAG_TRACING_ENDPOINT_UNSUPPORTED` for `unix-abstract:` targets,
+ * @throws TracingError `KDIAG_TRACING_ENDPOINT_UNSUPPORTED` for `unix-abstract:` targets,
  *   which Kubernetes accepts but the Node.js exporter cannot dial
  */
 export function toExporterTarget(endpoint: string | undefined, tls: boolean): ExporterTarget {
   const raw = endpoint ?? DEFAULT_ENDPOINT;
   if (raw.startsWith('unix-abstract:')) {
-    throw new TracingConfigError(
+    throw new TracingError(
       TracingErrorCode.ENDPOINT_UNSUPPORTED,
       `cannot export spans to ${raw}: the Node.js OTLP exporter cannot dial unix-abstract sockets; expected host:port or unix:///path`,
     );
   }
   if (raw.startsWith('unix:')) {
     if (tls) {
-      throw new TracingConfigError(
+      throw new TracingError(
         TracingErrorCode.ENDPOINT_UNSUPPORTED,
         `cannot export spans to ${raw} with TLS: TLS applies to host:port endpoints only`,
       );

@@ -2,28 +2,10 @@
 // go wrong, worded like kube-apiserver where it has words for it.
 import { open } from 'node:fs/promises';
 import { decodeTracingConfiguration } from './decode.ts';
-import { TracingConfigError, TracingErrorCode } from './errors.ts';
+import { TracingError, TracingErrorCode } from './errors.ts';
 import { goQuote } from './internal/go-quote.ts';
+import { applyLoadOptions, type LoadTracingConfigurationOptions } from './options.ts';
 import type { TracingConfiguration } from './types.ts';
-
-/** Options of {@link loadTracingConfiguration}. */
-export interface LoadTracingConfigurationOptions {
-  /**
-   * Dotted path of an embedded TracingConfiguration block (the kubelet's `tracing`); see
-   * {@link DecodeTracingConfigurationOptions.embeddedAt}.
-   * @default undefined (the file is a standalone TracingConfiguration)
-   */
-  readonly embeddedAt?: string;
-  /**
-   * Largest file accepted, in bytes; bigger files are refused unread. Set `Infinity` to turn the
-   * bound off.
-   * @default 1048576 (1 MiB)
-   */
-  readonly maxBytes?: number;
-}
-
-/** @default values of {@link LoadTracingConfigurationOptions}. */
-export const DEFAULT_LOAD_OPTIONS: Readonly<{ maxBytes: number }> = Object.freeze({ maxBytes: 1024 * 1024 });
 
 // Go's *PathError text for the common cases, so messages read like kube-apiserver's
 // (`open /x: permission denied`); anything else keeps Node's own description.
@@ -48,26 +30,32 @@ function describeFsError(err: unknown, op: string, path: string): string {
  * Reads, decodes and validates a TracingConfiguration file (or a block embedded in one).
  *
  * @returns the configuration; `undefined` only for an absent embedded block (tracing off)
- * @throws TracingConfigError with code `KDIAG_TRACING_CONFIG_PATH_EMPTY`, `..._NOT_FOUND`,
- *   `..._UNREADABLE`, `..._TOO_LARGE`, `..._EMPTY`, `..._MALFORMED` or `..._INVALID`
+ * @throws TracingError with code `KDIAG_TRACING_CONFIG_PATH_EMPTY`, `..._CONFIG_NOT_FOUND`,
+ *   `..._CONFIG_UNREADABLE`, `..._CONFIG_TOO_LARGE`, `..._CONFIG_EMPTY`, `..._CONFIG_MALFORMED` or
+ *   `..._CONFIG_INVALID`; `KDIAG_TRACING_INVALID_OPTIONS` for invalid options
  */
 export async function loadTracingConfiguration(
   path: string,
-  options: LoadTracingConfigurationOptions = {},
+  options?: LoadTracingConfigurationOptions,
 ): Promise<TracingConfiguration | undefined> {
-  const maxBytes = options.maxBytes ?? DEFAULT_LOAD_OPTIONS.maxBytes;
-  if (path === '') throw new TracingConfigError(TracingErrorCode.PATH_EMPTY, 'tracing config file was empty');
+  const { embeddedAt, maxBytes } = applyLoadOptions(options);
+  if (path === '')
+    throw new TracingError(TracingErrorCode.CONFIG_PATH_EMPTY, 'tracing config file was empty');
   let handle;
   try {
     handle = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new TracingConfigError(TracingErrorCode.NOT_FOUND, `tracing-config-file ${path} does not exist`, {
-        cause: err,
-      });
+      throw new TracingError(
+        TracingErrorCode.CONFIG_NOT_FOUND,
+        `tracing-config-file ${path} does not exist`,
+        {
+          cause: err,
+        },
+      );
     }
-    throw new TracingConfigError(
-      TracingErrorCode.UNREADABLE,
+    throw new TracingError(
+      TracingErrorCode.CONFIG_UNREADABLE,
       `unable to read tracing configuration from ${goQuote(path)}: ${describeFsError(err, 'open', path)}`,
       { cause: err },
     );
@@ -79,8 +67,8 @@ export async function loadTracingConfiguration(
       throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     }
     if (stat.size > maxBytes) {
-      throw new TracingConfigError(
-        TracingErrorCode.TOO_LARGE,
+      throw new TracingError(
+        TracingErrorCode.CONFIG_TOO_LARGE,
         `unable to read tracing configuration from ${goQuote(path)}: file is ${stat.size} bytes; expected at most ${maxBytes}`,
       );
     }
@@ -95,16 +83,16 @@ export async function loadTracingConfiguration(
       length += bytesRead;
     }
     if (length > maxBytes) {
-      throw new TracingConfigError(
-        TracingErrorCode.TOO_LARGE,
+      throw new TracingError(
+        TracingErrorCode.CONFIG_TOO_LARGE,
         `unable to read tracing configuration from ${goQuote(path)}: file is larger than ${maxBytes} bytes`,
       );
     }
     data = buffer.subarray(0, length);
   } catch (err) {
-    if (err instanceof TracingConfigError) throw err;
-    throw new TracingConfigError(
-      TracingErrorCode.UNREADABLE,
+    if (err instanceof TracingError) throw err;
+    throw new TracingError(
+      TracingErrorCode.CONFIG_UNREADABLE,
       `unable to read tracing configuration from ${goQuote(path)}: ${describeFsError(err, 'read', path)}`,
       { cause: err },
     );
@@ -113,6 +101,6 @@ export async function loadTracingConfiguration(
   }
   return decodeTracingConfiguration(data, {
     source: path,
-    ...(options.embeddedAt === undefined ? {} : { embeddedAt: options.embeddedAt }),
+    ...(embeddedAt === undefined ? {} : { embeddedAt }),
   });
 }

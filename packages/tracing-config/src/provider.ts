@@ -1,18 +1,18 @@
 // A tracer provider from a TracingConfiguration, set up as component-base's tracing.NewProvider:
 // OTLP gRPC exporter, batch span processor, ParentBased(TraceIDRatioBased) sampler, W3C
 // propagation, service.name + service.instance.id. No configuration: a no-op provider.
-import { ProxyTracerProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+//
+// Lazy: the SDK, the exporter and grpc-js are imported only when a provider with tracing on is
+// created, so an operator with tracing off loads @opentelemetry/api and nothing else of OTel.
+import { propagation, ProxyTracerProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { checkValue, integer, object, oneOf, string, type Check } from '@kubediag/options';
 import { toExporterTarget } from './endpoint.ts';
-import { TracingConfigError, TracingErrorCode, TracingOptionsError } from './errors.ts';
-import { createSdkProvider, registerPropagator } from './internal/otel-adapter.ts';
-import {
-  resolveTracingProviderOptions,
-  validateTracingProviderOptions,
-  type TracingProviderOptions,
-} from './options.ts';
+import { invalidConfiguration, invalidOptions, TracingError, TracingErrorCode } from './errors.ts';
+import { w3cPropagator } from './internal/w3c-propagator.ts';
+import { applyTracingProviderOptions, type TracingProviderOptions } from './options.ts';
 import { readCollectorTls } from './tls.ts';
-import type { TracingConfiguration } from './types.ts';
+import { TRACING_API_VERSIONS, TRACING_KIND, type TracingConfiguration } from './types.ts';
+import { validateTracingConfiguration } from './validate.ts';
 
 /** What {@link createTracingProvider} returns. */
 export interface TracingProvider {
@@ -31,7 +31,7 @@ export interface TracingProvider {
   /**
    * Flushes pending spans and closes the exporter, within `shutdownTimeoutMs`. Call it on
    * SIGTERM. Idempotent: later calls return the first call's promise.
-   * @throws TracingConfigError `KDIAG_TRACING_SHUTDOWN_TIMEOUT` or `KDIAG_TRACING_EXPORT_FAILED`
+   * @throws TracingError `KDIAG_TRACING_SHUTDOWN_TIMEOUT` or `KDIAG_TRACING_EXPORT_FAILED`
    */
   shutdown(): Promise<void>;
 }
@@ -45,7 +45,7 @@ function bounded(
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(
-        new TracingConfigError(
+        new TracingError(
           TracingErrorCode.SHUTDOWN_TIMEOUT,
           `tracing ${what}: spans not exported to ${endpoint} within ${timeoutMs} ms; expected the collector to accept them`,
         ),
@@ -61,7 +61,7 @@ function bounded(
         clearTimeout(timer);
         const why = err instanceof Error ? err.message : String(err);
         reject(
-          new TracingConfigError(
+          new TracingError(
             TracingErrorCode.EXPORT_FAILED,
             `tracing ${what}: exporting spans to ${endpoint} failed: ${why}`,
             {
@@ -76,7 +76,7 @@ function bounded(
 
 function noopProvider(register: boolean): TracingProvider {
   // Like Kubernetes without a tracing config: no spans, but trace context still propagates.
-  if (register) registerPropagator();
+  if (register) propagation.setGlobalPropagator(w3cPropagator);
   const tracerProvider = new ProxyTracerProvider();
   return {
     enabled: false,
@@ -89,26 +89,56 @@ function noopProvider(register: boolean): TracingProvider {
   };
 }
 
+// A configuration given as an object (not read from a file by loadTracingConfiguration) gets the
+// checks a file gets: no unknown fields, the right types, then component-base's validation.
+const CONFIGURATION_SHAPE: Check = object(
+  {
+    apiVersion: oneOf(TRACING_API_VERSIONS),
+    kind: oneOf([TRACING_KIND]),
+    endpoint: string({ allowEmpty: true }),
+    samplingRatePerMillion: integer(),
+  },
+  { expected: 'a TracingConfiguration object or undefined' },
+);
+
+function checkConfiguration(config: TracingConfiguration): void {
+  const problems = checkValue(CONFIGURATION_SHAPE, config, 'config');
+  if (problems.length > 0) throw invalidOptions('invalid tracing configuration object', problems);
+  const invalid = validateTracingConfiguration(config);
+  if (invalid.length > 0) throw invalidConfiguration('the configuration object', invalid);
+}
+
+// The service.name resource attribute (semantic conventions), written out: the conventions
+// package's root module alone costs more to load than this package's own code.
+const ATTR_SERVICE_NAME = 'service.name';
+
 /**
  * Builds a tracer provider from a {@link TracingConfiguration} (from
  * {@link loadTracingConfiguration}); `undefined` gives a no-op provider.
  *
+ * Asynchronous because the OpenTelemetry SDK, the OTLP exporter and grpc-js are imported here,
+ * and only when `config` is given: with tracing off none of them is ever loaded.
+ *
  * The endpoint is dialed like Kubernetes does, as plain gRPC (`host:port` → `http://host:port`),
  * unless the kubediag `tls` option is set.
  *
- * @throws TracingOptionsError when options are invalid; TracingConfigError
- *   `KDIAG_TRACING_TLS_UNREADABLE` or `KDIAG_TRACING_ENDPOINT_UNSUPPORTED`
+ * @throws TracingError (as a rejection) `KDIAG_TRACING_INVALID_OPTIONS` when options (or the
+ *   configuration object's fields) are invalid, `KDIAG_TRACING_CONFIG_INVALID` when the
+ *   configuration fails Kubernetes' validation, `KDIAG_TRACING_TLS_UNREADABLE` or
+ *   `KDIAG_TRACING_ENDPOINT_UNSUPPORTED`
  */
-export function createTracingProvider(
+export async function createTracingProvider(
   config: TracingConfiguration | undefined,
   options: TracingProviderOptions,
-): TracingProvider {
-  const o = resolveTracingProviderOptions(options);
-  const problems = validateTracingProviderOptions(o);
-  if (problems.length > 0) throw new TracingOptionsError(problems);
+): Promise<TracingProvider> {
+  const o = applyTracingProviderOptions(options);
   if (config === undefined) return noopProvider(o.register);
+  checkConfiguration(config);
 
   const target = toExporterTarget(config.endpoint, o.tls !== undefined);
+  const tls = o.tls === undefined ? undefined : readCollectorTls(o.tls);
+  // Everything is checked and read: only now is the SDK worth loading.
+  const { createSdkProvider } = await import('./internal/otel-adapter.ts');
   const sdk = createSdkProvider({
     samplingRatePerMillion: config.samplingRatePerMillion,
     resourceAttributes: {
@@ -117,7 +147,7 @@ export function createTracingProvider(
       'service.instance.id': o.serviceInstanceId,
     },
     url: target.url,
-    tls: o.tls === undefined ? undefined : readCollectorTls(o.tls),
+    tls,
     exportTimeoutMs: o.exportTimeoutMs,
     spanProcessors: o.spanProcessors,
     register: o.register,

@@ -11,6 +11,9 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
+import { checkValue, object, string, type Check } from '@kubediag/options';
+import { invalidOptions } from './errors.ts';
+import { applyReconcileSpanOptions, type ReconcileSpanOptions } from './options.ts';
 
 /** The object being reconciled, as controller-runtime logs it. */
 export interface ReconcileRequest {
@@ -22,24 +25,11 @@ export interface ReconcileRequest {
   readonly namespace?: string;
 }
 
-/** Options of {@link withReconcileSpan}. */
-export interface ReconcileSpanOptions {
-  /**
-   * Span name.
-   * @default `Reconcile <controller>`
-   */
-  readonly spanName?: string;
-  /**
-   * Extra attributes on the span.
-   * @default {}
-   */
-  readonly attributes?: Attributes;
-  /**
-   * Reconcile ID recorded as `k8s.reconcile.id` (controller-runtime logs one per reconcile).
-   * @default a random UUID
-   */
-  readonly reconcileId?: string;
-}
+const REQUEST_SHAPE: Check = object({
+  controller: string(),
+  name: string(),
+  namespace: string({ allowEmpty: true }),
+});
 
 /**
  * Runs `fn` inside a span for one reconcile and returns its result. The span is the active span
@@ -49,22 +39,28 @@ export interface ReconcileSpanOptions {
  *
  * Attributes: `k8s.controller.name`, `k8s.object.name`, `k8s.namespace.name` (when namespaced),
  * `k8s.reconcile.id`.
+ *
+ * @throws TracingError `KDIAG_TRACING_INVALID_OPTIONS` (as a rejection, before `fn` runs) for an
+ *   unknown or invalid field of `request` or `options`
  */
 export async function withReconcileSpan<T>(
   tracer: Tracer,
   request: ReconcileRequest,
   fn: (span: Span) => T | Promise<T>,
-  options: ReconcileSpanOptions = {},
+  options?: ReconcileSpanOptions,
 ): Promise<T> {
+  const invalidRequest = checkValue(REQUEST_SHAPE, request, 'request');
+  if (invalidRequest.length > 0) throw invalidOptions('invalid reconcile request', invalidRequest);
+  const o = applyReconcileSpanOptions(options);
   const attributes: Attributes = {
-    ...options.attributes,
+    ...o.attributes,
     'k8s.controller.name': request.controller,
     'k8s.object.name': request.name,
-    'k8s.reconcile.id': options.reconcileId ?? randomUUID(),
+    'k8s.reconcile.id': o.reconcileId ?? randomUUID(),
   };
   if (request.namespace !== undefined && request.namespace !== '')
     attributes['k8s.namespace.name'] = request.namespace;
-  const span = tracer.startSpan(options.spanName ?? `Reconcile ${request.controller}`, {
+  const span = tracer.startSpan(o.spanName ?? `Reconcile ${request.controller}`, {
     kind: SpanKind.INTERNAL,
     attributes,
   });

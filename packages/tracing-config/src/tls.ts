@@ -2,30 +2,8 @@
 // (its endpoint is documented as insecure), and the file stays exactly Kubernetes' schema, so TLS
 // is an option of the provider, set by the operator's own flags or config.
 import { readFileSync } from 'node:fs';
-import { TracingConfigError, TracingErrorCode } from './errors.ts';
-
-/**
- * TLS for the connection to the collector. Not part of Kubernetes' TracingConfiguration: a
- * kubediag extension passed to {@link createTracingProvider}. Files are read once, when the
- * provider is created; restart to pick up rotated certificates.
- */
-export interface CollectorTlsOptions {
-  /**
-   * PEM bundle of CAs that sign the collector's serving certificate.
-   * @default undefined (Node.js' built-in root CAs)
-   */
-  readonly caFile?: string;
-  /**
-   * PEM client certificate, for collectors that require mutual TLS. Needs `keyFile`.
-   * @default undefined (no client certificate)
-   */
-  readonly certFile?: string;
-  /**
-   * PEM private key of `certFile`. Needs `certFile`.
-   * @default undefined
-   */
-  readonly keyFile?: string;
-}
+import { TracingError, TracingErrorCode } from './errors.ts';
+import type { CollectorTlsOptions } from './options.ts';
 
 /** PEM material read from {@link CollectorTlsOptions}; never logged. */
 export interface CollectorTlsMaterial {
@@ -39,7 +17,7 @@ function read(path: string, what: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new TracingConfigError(
+    throw new TracingError(
       TracingErrorCode.TLS_UNREADABLE,
       `cannot read the collector TLS ${what} from ${path}: ${code}; expected a readable PEM file`,
       { cause: err },

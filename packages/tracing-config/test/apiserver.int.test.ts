@@ -5,7 +5,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, type ControlPlane } from '@kubediag/envtest';
+import {
+  startCollector,
+  startControlPlane,
+  type CollectedSpan,
+  type ControlPlane,
+  type RunningCollector,
+} from '@kubediag/envtest';
 import {
   createTracingProvider,
   installContextManager,
@@ -14,9 +20,8 @@ import {
   withReconcileSpan,
   type TracingProvider,
 } from '@kubediag/tracing-config';
-import { startCollector, type Collector, type CollectedSpan } from './support/otelcol.ts';
 
-let collector: Collector;
+let collector: RunningCollector;
 let cp: ControlPlane;
 let provider: TracingProvider;
 
@@ -30,7 +35,7 @@ beforeAll(async () => {
     `apiVersion: apiserver.config.k8s.io/v1\nkind: TracingConfiguration\nendpoint: ${collector.endpoint}\nsamplingRatePerMillion: 1000000\n`,
   );
   cp = await startControlPlane({ extraApiServerArgs: [`--tracing-config-file=${file}`] });
-  provider = createTracingProvider(await loadTracingConfiguration(file), {
+  provider = await createTracingProvider(await loadTracingConfiguration(file), {
     serviceName: 'memcached-operator',
     serviceInstanceId: 'apiserver-int',
     register: false,

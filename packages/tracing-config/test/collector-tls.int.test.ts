@@ -1,20 +1,43 @@
 // The kubediag TLS extension against a real collector that requires mutual TLS.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTracingProvider, installContextManager, TracingConfigError } from '@kubediag/tracing-config';
-import { startCollector, type Collector } from './support/otelcol.ts';
-import { createTestPki, type TestPki } from './support/pki.ts';
+import { createTestCertificateAuthority, startCollector, type RunningCollector } from '@kubediag/envtest';
+import { createTracingProvider, installContextManager, TracingError } from '@kubediag/tracing-config';
 
 let dir: string;
-let pki: TestPki;
-let collector: Collector;
+let pki: {
+  caFile: string;
+  serverCertFile: string;
+  serverKeyFile: string;
+  clientCertFile: string;
+  clientKeyFile: string;
+};
+let collector: RunningCollector;
 
 beforeAll(async () => {
   installContextManager();
   dir = mkdtempSync(join(tmpdir(), 'kdiag-tracing-tls-'));
-  pki = createTestPki(dir);
+  // The collector and the provider both take PEM files: one CA signs the collector's serving
+  // certificate and the operator's client certificate.
+  const ca = await createTestCertificateAuthority('kubediag-tracing-test-ca');
+  const server = await ca.issue(
+    { commonName: 'kubediag-server' },
+    { usage: 'server', ipAddresses: ['127.0.0.1'] },
+  );
+  const client = await ca.issue({ commonName: 'kubediag-client' });
+  const file = (name: string, pem: string): string => {
+    writeFileSync(join(dir, name), pem, { mode: 0o600 });
+    return join(dir, name);
+  };
+  pki = {
+    caFile: file('ca.crt', ca.certPem),
+    serverCertFile: file('server.crt', server.certPem),
+    serverKeyFile: file('server.key', server.keyPem),
+    clientCertFile: file('client.crt', client.certPem),
+    clientKeyFile: file('client.key', client.keyPem),
+  };
   collector = await startCollector({
     tls: { certFile: pki.serverCertFile, keyFile: pki.serverKeyFile, clientCaFile: pki.caFile },
   });
@@ -26,7 +49,7 @@ afterAll(async () => {
 
 describe('TLS to the collector (kubediag extension)', () => {
   it('exports over mutual TLS with the CA, client certificate and key files', async () => {
-    const provider = createTracingProvider(
+    const provider = await createTracingProvider(
       { endpoint: collector.endpoint, samplingRatePerMillion: 1_000_000 },
       {
         serviceName: 'tls-operator',
@@ -51,7 +74,7 @@ describe('TLS to the collector (kubediag extension)', () => {
       ['no-client-cert', { caFile: pki.caFile }],
       ['plaintext', undefined],
     ] as const) {
-      const provider = createTracingProvider(
+      const provider = await createTracingProvider(
         { endpoint: collector.endpoint, samplingRatePerMillion: 1_000_000 },
         {
           serviceName: 'tls-operator',
@@ -67,9 +90,9 @@ describe('TLS to the collector (kubediag extension)', () => {
         () => undefined,
         (err: unknown) => err,
       );
-      expect(error, instance).toBeInstanceOf(TracingConfigError);
+      expect(error, instance).toBeInstanceOf(TracingError);
       expect(['KDIAG_TRACING_EXPORT_FAILED', 'KDIAG_TRACING_SHUTDOWN_TIMEOUT']).toContain(
-        (error as TracingConfigError).code,
+        (error as TracingError).code,
       );
     }
     expect(collector.spans().some((x) => x.name === 'refused')).toBe(false);

@@ -4,6 +4,7 @@
 import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { otlpAttribute, startCollector, type RunningCollector } from '@kubediag/envtest';
 import {
   createTracingProvider,
   decodeTracingConfiguration,
@@ -11,9 +12,8 @@ import {
   withReconcileSpan,
   type TracingConfiguration,
 } from '@kubediag/tracing-config';
-import { attr, startCollector, type Collector } from './support/otelcol.ts';
 
-let collector: Collector;
+let collector: RunningCollector;
 
 beforeAll(async () => {
   installContextManager();
@@ -32,7 +32,7 @@ function config(rate?: number): TracingConfiguration {
 
 describe('export to a real OpenTelemetry Collector', () => {
   it('delivers spans with the resource and parent/child relationships', async () => {
-    const provider = createTracingProvider(config(1_000_000), {
+    const provider = await createTracingProvider(config(1_000_000), {
       serviceName: 'memcached-operator',
       serviceInstanceId: 'parentage-1',
       register: false,
@@ -62,13 +62,13 @@ describe('export to a real OpenTelemetry Collector', () => {
     expect(child.traceId).toBe(reconcile.traceId);
     expect(reconcile.resource['service.name']).toBe('memcached-operator');
     expect(reconcile.resource['telemetry.sdk.language']).toBe('nodejs');
-    expect(attr(reconcile.attributes, 'k8s.namespace.name')).toBe('prod');
-    expect(attr(reconcile.attributes, 'k8s.object.name')).toBe('cache');
+    expect(otlpAttribute(reconcile.attributes, 'k8s.namespace.name')).toBe('prod');
+    expect(otlpAttribute(reconcile.attributes, 'k8s.object.name')).toBe('cache');
   });
 
   it('samples 400-600 of 1000 root spans at 500000 per million, and exports exactly those', async () => {
     const memory = new InMemorySpanExporter();
-    const provider = createTracingProvider(config(500_000), {
+    const provider = await createTracingProvider(config(500_000), {
       serviceName: 'sampling',
       serviceInstanceId: 'sampling-1',
       register: false,
@@ -89,7 +89,7 @@ describe('export to a real OpenTelemetry Collector', () => {
   });
 
   it('at rate 0 continues a sampled remote parent and drops an unsampled one', async () => {
-    const provider = createTracingProvider(config(), {
+    const provider = await createTracingProvider(config(), {
       serviceName: 'parent-based',
       serviceInstanceId: 'parent-based-1',
       register: false,
@@ -119,7 +119,7 @@ describe('export to a real OpenTelemetry Collector', () => {
   });
 
   it('delivers spans ended just before shutdown (no explicit flush)', async () => {
-    const provider = createTracingProvider(config(1_000_000), {
+    const provider = await createTracingProvider(config(1_000_000), {
       serviceName: 'shutdown',
       serviceInstanceId: 'shutdown-1',
       register: false,
@@ -129,7 +129,7 @@ describe('export to a real OpenTelemetry Collector', () => {
     for (let i = 0; i < 25; i++) tracer.startSpan(`last-${i}`).end();
     await provider.shutdown();
     // The collector has them once shutdown resolves; its file exporter writes them within 100 ms.
-    const mine = (s: ReturnType<Collector['spans']>) =>
+    const mine = (s: ReturnType<RunningCollector['spans']>) =>
       s.filter((x) => x.resource['service.instance.id'] === 'shutdown-1');
     const spans = mine(await collector.waitFor((s) => mine(s).length >= 25));
     expect(spans.map((s) => s.name).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `last-${i}`).sort());

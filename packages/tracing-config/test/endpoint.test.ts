@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toExporterTarget } from '@kubediag/tracing-config';
+import { toExporterTarget } from '../src/endpoint.ts';
 
 describe('toExporterTarget', () => {
   it('maps Kubernetes gRPC targets to the OTLP exporter URL, plain gRPC by default', () => {

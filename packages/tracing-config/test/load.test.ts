@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadTracingConfiguration, TracingConfigError } from '@kubediag/tracing-config';
+import { loadTracingConfiguration, TracingError } from '@kubediag/tracing-config';
 
 const dir = mkdtempSync(join(tmpdir(), 'kdiag-tracing-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,12 +13,12 @@ function file(name: string, text: string): string {
   return path;
 }
 
-async function failure(promise: Promise<unknown>): Promise<TracingConfigError> {
+async function failure(promise: Promise<unknown>): Promise<TracingError> {
   try {
     await promise;
   } catch (err) {
-    expect(err).toBeInstanceOf(TracingConfigError);
-    return err as TracingConfigError;
+    expect(err).toBeInstanceOf(TracingError);
+    return err as TracingError;
   }
   throw new Error('expected loadTracingConfiguration to fail');
 }

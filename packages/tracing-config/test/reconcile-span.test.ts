@@ -1,30 +1,20 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTracingProvider,
-  installContextManager,
-  withReconcileSpan,
-  type TracingProvider,
-} from '@kubediag/tracing-config';
+import { installContextManager, withReconcileSpan, type TracingProvider } from '@kubediag/tracing-config';
+import { createInMemoryProvider, type InMemoryProvider } from './support/in-memory-provider.ts';
 
-const memory = new InMemorySpanExporter();
+let unit: InMemoryProvider;
 let provider: TracingProvider;
+let memory: InMemorySpanExporter;
 
-beforeAll(() => {
+beforeAll(async () => {
   installContextManager();
-  provider = createTracingProvider(
-    { samplingRatePerMillion: 1_000_000, endpoint: '127.0.0.1:9' },
-    {
-      serviceName: 'unit',
-      register: false,
-      spanProcessors: [new SimpleSpanProcessor(memory)],
-      shutdownTimeoutMs: 100,
-    },
-  );
+  unit = await createInMemoryProvider();
+  ({ provider, memory } = unit);
 });
 afterAll(async () => {
-  await provider.shutdown().catch(() => undefined);
+  await unit.close();
 });
 
 describe('withReconcileSpan', () => {

@@ -7,7 +7,7 @@ import { createTracingProvider } from '@kubediag/tracing-config';
 describe('createTracingProvider with register: true (the default)', () => {
   it('installs the global provider, W3C trace-context + baggage propagation and async context', async () => {
     const memory = new InMemorySpanExporter();
-    const provider = createTracingProvider(
+    const provider = await createTracingProvider(
       { samplingRatePerMillion: 1_000_000, endpoint: '127.0.0.1:9' },
       { serviceName: 'global', spanProcessors: [new SimpleSpanProcessor(memory)], shutdownTimeoutMs: 100 },
     );

@@ -1,9 +1,9 @@
 // The one place that touches the OpenTelemetry SDK, the OTLP exporter and grpc-js (OTel JS 2.x:
 // sdk-trace-node 2.12, exporter 0.223). SDK 3.x renames the provider and processor constructors;
-// only this file has to follow.
+// only this file has to follow. provider.ts imports it dynamically, only for a provider with
+// tracing on: these modules (about 290 CommonJS files) are most of what tracing costs at start-up.
 import { credentials } from '@grpc/grpc-js';
-import { context, propagation, type TracerProvider } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { TracerProvider } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -15,8 +15,9 @@ import {
   type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { markContextManagerInstalled } from '../context-manager.ts';
 import type { CollectorTlsMaterial } from '../tls.ts';
+import { w3cPropagator } from './w3c-propagator.ts';
 
 export interface SdkProviderParams {
   readonly samplingRatePerMillion: number | undefined;
@@ -35,13 +36,6 @@ export interface SdkProvider {
   shutdown(): Promise<void>;
 }
 
-/** W3C trace context + baggage, as Kubernetes' tracing.Propagators(). */
-export function w3cPropagator(): CompositePropagator {
-  return new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-  });
-}
-
 /**
  * ParentBased(TraceIdRatioBased(rate / 1e6)), or ParentBased(AlwaysOff) for unset/0: a root span
  * is never sampled then, a child follows its parent. The same choice as component-base.
@@ -50,19 +44,6 @@ export function kubernetesSampler(samplingRatePerMillion: number | undefined): S
   const rate = samplingRatePerMillion ?? 0;
   const root = rate > 0 ? new TraceIdRatioBasedSampler(rate / 1_000_000) : new AlwaysOffSampler();
   return new ParentBasedSampler({ root });
-}
-
-let contextManagerInstalled = false;
-
-/**
- * Installs an AsyncLocalStorage context manager unless one is already installed, so the active
- * span follows `await`s. Idempotent.
- */
-export function installContextManager(): void {
-  if (contextManagerInstalled) return;
-  // Returns false when another one is installed already, which serves as well.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  contextManagerInstalled = true;
 }
 
 export function createSdkProvider(params: SdkProviderParams): SdkProvider {
@@ -82,8 +63,9 @@ export function createSdkProvider(params: SdkProviderParams): SdkProvider {
     spanProcessors: [new BatchSpanProcessor(exporter), ...params.spanProcessors],
   });
   if (params.register) {
-    provider.register({ propagator: w3cPropagator() });
-    contextManagerInstalled = true;
+    // Also installs an AsyncLocalStorage context manager.
+    provider.register({ propagator: w3cPropagator });
+    markContextManagerInstalled();
   }
   return {
     tracerProvider: provider,
@@ -91,9 +73,4 @@ export function createSdkProvider(params: SdkProviderParams): SdkProvider {
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
-}
-
-/** Sets the global W3C propagator (used when there is no configuration: propagation still works). */
-export function registerPropagator(): void {
-  propagation.setGlobalPropagator(w3cPropagator());
 }

@@ -1,16 +1,23 @@
 // Parses YAML (1.1, like go-yaml v2 behind sigs.k8s.io/yaml) or JSON into a small tree that keeps
 // what strict decoding needs and plain `toJS()` loses: duplicate keys, source lines, and whether a
 // number was written as an integer. Aliases are followed with a bound (no "billion laughs").
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  type Document,
-  type Node,
-} from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
+import type { Document, Node } from 'yaml';
+import { joinPath } from '@kubediag/options';
+
+type Yaml = typeof YamlModule;
+let yaml: Yaml | undefined;
+
+/**
+ * The yaml package, loaded on the first parse: it is ~70 modules, which an operator that never
+ * reads a tracing configuration (tracing off) should not pay for at import. Decoding is synchronous,
+ * so it is required (yaml is CommonJS under Node) rather than imported.
+ */
+function loadYaml(): Yaml {
+  yaml ??= createRequire(import.meta.url)('yaml') as Yaml;
+  return yaml;
+}
 
 export type TreeValue =
   | { readonly kind: 'object'; readonly entries: ReadonlyMap<string, TreeEntry>; readonly line: number }
@@ -32,6 +39,9 @@ export interface TreeEntry {
 }
 
 export interface DuplicateKey {
+  /** The key's field path as Kubernetes prints it: `a.b[0].c`. */
+  readonly field: string;
+  /** The same path in kubediag's syntax (`joinPath`): keys that are not identifiers are quoted. */
   readonly path: string;
   readonly line: number;
 }
@@ -67,6 +77,7 @@ const JSON_OPTIONS = { version: '1.2', schema: 'json', uniqueKeys: false, pretty
 class MalformedError extends Error {}
 
 export function parseTree(text: string): ParseResult {
+  const { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } = loadYaml();
   const json = /^\s*\{/.test(text);
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
@@ -99,7 +110,7 @@ export function parseTree(text: string): ParseResult {
   const duplicates: DuplicateKey[] = [];
   let aliases = 0;
 
-  const convert = (node: Node | null, path: string): TreeValue => {
+  const convert = (node: Node | null, field: string, path: string): TreeValue => {
     if (node === null) return { kind: 'null', line: 0 };
     const line = lineOf(node.range?.[0]);
     if (isAlias(node)) {
@@ -108,7 +119,7 @@ export function parseTree(text: string): ParseResult {
       const target = node.resolve(doc);
       if (target === undefined)
         throw new MalformedError(`yaml: line ${line}: unknown anchor '${node.source}' referenced`);
-      return convert(target, path);
+      return convert(target, field, path);
     }
     if (isMap(node)) {
       const entries = new Map<string, TreeEntry>();
@@ -121,13 +132,14 @@ export function parseTree(text: string): ParseResult {
         const rawKey: unknown = keyNode.value;
         if (typeof rawKey === 'symbol' || (keyNode.source === '<<' && rawKey === '<<')) {
           // A YAML 1.1 merge key (`<<: *base`), which go-yaml v2 supports too.
-          merged.push(convert(pair.value as Node | null, path));
+          merged.push(convert(pair.value as Node | null, field, path));
           continue;
         }
         const key = typeof rawKey === 'string' ? rawKey : (JSON.stringify(rawKey) ?? 'null');
-        const keyPath = path === '' ? key : `${path}.${key}`;
-        const value = convert(pair.value as Node | null, keyPath);
-        if (entries.has(key)) duplicates.push({ path: keyPath, line: keyLine });
+        const keyField = field === '' ? key : `${field}.${key}`;
+        const keyPath = joinPath(path, key);
+        const value = convert(pair.value as Node | null, keyField, keyPath);
+        if (entries.has(key)) duplicates.push({ field: keyField, path: keyPath, line: keyLine });
         entries.set(key, { value, line: keyLine });
       }
       // Keys written in the mapping win over merged ones; earlier merge sources win over later.
@@ -147,7 +159,7 @@ export function parseTree(text: string): ParseResult {
     if (isSeq(node)) {
       return {
         kind: 'array',
-        items: node.items.map((item, i) => convert(item as Node | null, `${path}[${i}]`)),
+        items: node.items.map((item, i) => convert(item as Node | null, `${field}[${i}]`, joinPath(path, i))),
         line,
       };
     }
@@ -170,7 +182,7 @@ export function parseTree(text: string): ParseResult {
   };
 
   try {
-    const root = convert(doc.contents, '');
+    const root = convert(doc.contents, '', '');
     // `---` alone or `~`: a document with nothing in it.
     if (root.kind === 'null') return { ok: false, reason: 'empty' };
     return { ok: true, root, duplicates, json };
