@@ -2,11 +2,15 @@
 # Provides the real peers kubediag's tests run against, built once and cached by version:
 #   kube-apiserver, kubectl (from k8s.io/kubernetes through a wrapper module), etcd (the version
 #   Kubernetes pins), an OpenTelemetry Collector (collector builder), go tool pprof (ships with Go)
-#   and Prometheus (Debian package).
-# Usage: setup.sh [--print-dir] [--no-apt] [--only control-plane|otelcol|parca|apt]
+#   Prometheus 2 (Debian package) and Prometheus 3 (its scrape engine and API, from its module).
+# Usage: setup.sh [--print-dir] [--no-apt] [--only control-plane|otelcol|parca|prometheus|apt]
+#   --print-dir  prints the control-plane directory (the one the harness uses) and does nothing else
 # Env:   KUBEDIAG_CACHE   cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/kubediag)
 #        KUBEDIAG_ASSETS  existing kube-apiserver/etcd/kubectl directory: skips their build
-#        KUBEDIAG_K8S_VERSION, KUBEDIAG_OTELCOL_VERSION  override the pinned versions
+#        KUBEBUILDER_ASSETS  the same, as controller-runtime's setup-envtest prints it; used (and the
+#                         build skipped) when KUBEDIAG_ASSETS is unset and it holds all three
+#        KUBEDIAG_K8S_VERSION, KUBEDIAG_OTELCOL_VERSION, KUBEDIAG_PROMETHEUS_VERSION  override the
+#                         pinned versions
 # Measured costs (cold/warm time, peak memory) are in ../README.md.
 set -euo pipefail
 
@@ -18,7 +22,21 @@ ASSETS_DIR="$CACHE_ROOT/k8s-$K8S_VERSION"
 OTELCOL_DIR="$CACHE_ROOT/otelcol-$OTELCOL_VERSION"
 PARCA_VERSION="${KUBEDIAG_PARCA_VERSION:-0.28.0}"
 PARCA_DIR="$CACHE_ROOT/parca-$PARCA_VERSION"
+PROMETHEUS_VERSION="${KUBEDIAG_PROMETHEUS_VERSION:-3.16.0}"
+PROMETHEUS_DIR="$CACHE_ROOT/prometheus-$PROMETHEUS_VERSION"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# The control-plane directory, chosen as the harness's assetsDir() chooses it (src/peers.ts).
+holds_control_plane() {
+  local b; for b in kube-apiserver etcd kubectl; do [ -f "$1/$b" ] && [ -x "$1/$b" ] || return 1; done
+}
+if [ -n "${KUBEDIAG_ASSETS:-}" ]; then
+  CONTROL_PLANE_DIR="$KUBEDIAG_ASSETS"; CONTROL_PLANE_FROM=KUBEDIAG_ASSETS
+elif [ -n "${KUBEBUILDER_ASSETS:-}" ] && holds_control_plane "$KUBEBUILDER_ASSETS"; then
+  CONTROL_PLANE_DIR="$KUBEBUILDER_ASSETS"; CONTROL_PLANE_FROM=KUBEBUILDER_ASSETS
+else
+  CONTROL_PLANE_DIR="$ASSETS_DIR"; CONTROL_PLANE_FROM=cache
+fi
 
 print_dir=0; use_apt=1; only=""
 while [ $# -gt 0 ]; do
@@ -30,16 +48,22 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ "$print_dir" = 1 ]; then echo "$ASSETS_DIR"; exit 0; fi
+if [ "$print_dir" = 1 ]; then echo "$CONTROL_PLANE_DIR"; exit 0; fi
 
 log() { printf '[kubediag-setup] %s\n' "$*" >&2; }
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 
 build_control_plane() {
-  if [ -n "${KUBEDIAG_ASSETS:-}" ]; then
+  if [ "$CONTROL_PLANE_FROM" = KUBEDIAG_ASSETS ]; then
     log "KUBEDIAG_ASSETS=$KUBEDIAG_ASSETS: using existing binaries"; return 0
   fi
-  if [ -x "$ASSETS_DIR/kube-apiserver" ] && [ -x "$ASSETS_DIR/etcd" ] && [ -x "$ASSETS_DIR/kubectl" ]; then
+  if [ "$CONTROL_PLANE_FROM" = KUBEBUILDER_ASSETS ]; then
+    log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS holds kube-apiserver, etcd and kubectl: using them"; return 0
+  fi
+  if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+    log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver, etcd or kubectl: using $ASSETS_DIR"
+  fi
+  if holds_control_plane "$ASSETS_DIR"; then
     log "control plane $K8S_VERSION cached in $ASSETS_DIR"; return 0
   fi
   local minor patch staging_version mod work etcd_version
@@ -141,13 +165,40 @@ build_parca() {
   rm -rf "$work"
 }
 
+build_prometheus() {
+  if [ -x "$PROMETHEUS_DIR/prometheus" ]; then log "prometheus $PROMETHEUS_VERSION cached in $PROMETHEUS_DIR"; return 0; fi
+  # Prometheus 3.x is published as the Go module version v0.3XX.Y (3.16.0 = v0.316.0). As for Parca,
+  # the mirror refuses `go install`'s version list, so build from a writable copy of the module, with
+  # its own go.sum. 3.16 has no replace directive left (3.14 still had one for cloud.google.com/go).
+  local major minor patch src work="$CACHE_ROOT/build/prometheus-$PROMETHEUS_VERSION"
+  IFS=. read -r major minor patch <<<"$PROMETHEUS_VERSION"
+  [ "$major" = 3 ] || { log "KUBEDIAG_PROMETHEUS_VERSION: expected 3.x.y, got $PROMETHEUS_VERSION"; return 1; }
+  local module_version
+  module_version="v0.$(printf '%d%02d' "$major" "$minor").$patch"
+  log "building Prometheus $PROMETHEUS_VERSION ($module_version): scrape engine and API, no service discovery but file/http, no web UI"
+  src="$(go mod download -json "github.com/prometheus/prometheus@$module_version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  [ -d "$src" ] || { log "cannot download github.com/prometheus/prometheus@$module_version"; return 1; }
+  rm -rf "$work" && mkdir -p "$work" "$PROMETHEUS_DIR" && cp -r "$src/." "$work/" && chmod -R u+w "$work"
+  # remove_all_sd drops every service-discovery plugin but file and http (the cloud SDKs and client-go
+  # are most of the build); without the builtinassets tag the web UI is a placeholder and the API works.
+  local pkg=github.com/prometheus/common/version
+  local ldflags="-s -w -X $pkg.Version=$PROMETHEUS_VERSION -X $pkg.Branch=HEAD -X $pkg.Revision=$module_version"
+  # Its go.work (for its own tools) is not wanted here: build the one module.
+  (cd "$work" && GOWORK=off go build -p 2 -trimpath -tags remove_all_sd -ldflags "$ldflags" \
+    -o "$PROMETHEUS_DIR/prometheus.tmp" ./cmd/prometheus)
+  mv "$PROMETHEUS_DIR/prometheus.tmp" "$PROMETHEUS_DIR/prometheus"
+  rm -rf "$work"
+  "$PROMETHEUS_DIR/prometheus" --version 2>&1 | head -1 >&2
+}
+
 case "$only" in
   control-plane) build_control_plane ;;
   otelcol) build_otelcol ;;
   parca) build_parca ;;
+  prometheus) build_prometheus ;;
   apt) install_apt ;;
-  "") install_apt; build_control_plane; build_otelcol; build_parca ;;
-  *) echo "setup.sh: --only takes control-plane, otelcol, parca or apt" >&2; exit 2 ;;
+  "") install_apt; build_control_plane; build_otelcol; build_parca; build_prometheus ;;
+  *) echo "setup.sh: --only takes control-plane, otelcol, parca, prometheus or apt" >&2; exit 2 ;;
 esac
 command -v go >/dev/null && log "go tool pprof: $(go version)"
-log "ready: control plane in ${KUBEDIAG_ASSETS:-$ASSETS_DIR}, otelcol in $OTELCOL_DIR, parca in $PARCA_DIR"
+log "ready: control plane in $CONTROL_PLANE_DIR, otelcol in $OTELCOL_DIR, parca in $PARCA_DIR, prometheus in $PROMETHEUS_DIR"

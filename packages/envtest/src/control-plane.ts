@@ -3,8 +3,12 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { EnvtestError, ENVTEST_ERROR_CODES } from './errors.ts';
-import { resolveAndValidate, type ControlPlaneOptions, type ResolvedControlPlaneOptions } from './options.ts';
+import { EnvtestError, EnvtestErrorCode } from './errors.ts';
+import {
+  applyControlPlaneOptions,
+  type ControlPlaneOptions,
+  type ResolvedControlPlaneOptions,
+} from './options.ts';
 import { findPeer } from './peers.ts';
 import type { AuditEvent, ClientCertificate, ControlPlane, ProcessExit } from './types.ts';
 import { readAuditLog } from './internal/audit.ts';
@@ -67,7 +71,7 @@ async function waitReady(params: {
     if (dead !== undefined) {
       if (looksLikePortConflict(dead)) throw new PortConflict(dead.name);
       throw new EnvtestError(
-        ENVTEST_ERROR_CODES.PROCESS_EXITED,
+        EnvtestErrorCode.PROCESS_EXITED,
         `start control plane: ${dead.name} exited before ${params.name} was ready (${describeExit(dead)})\n` +
           logTails(params.procs),
       );
@@ -75,7 +79,7 @@ async function waitReady(params: {
     const remaining = params.deadline - Date.now();
     if (remaining <= 0) {
       throw new EnvtestError(
-        ENVTEST_ERROR_CODES.START_TIMEOUT,
+        EnvtestErrorCode.START_TIMEOUT,
         `start control plane: ${params.name} not ready after ${params.timeoutMs} ms; expected 200 from ${params.url}, ` +
           `last got ${describeProbe(last)}\n${logTails(params.procs)}`,
       );
@@ -166,7 +170,7 @@ async function startProcesses(
  * kills both processes and removes the temp dir.
  */
 export async function startControlPlane(options?: ControlPlaneOptions): Promise<ControlPlane> {
-  const o = resolveAndValidate(options);
+  const o = applyControlPlaneOptions(options);
   if (o.useExistingCluster) return startExistingCluster();
   const dirOption = o.assetsDir !== undefined ? { dir: o.assetsDir } : {};
   const bins = { etcd: findPeer('etcd', dirOption), apiServer: findPeer('kube-apiserver', dirOption) };
@@ -196,7 +200,7 @@ export async function startControlPlane(options?: ControlPlaneOptions): Promise<
         if (!(err instanceof PortConflict)) throw err;
         if (attempt >= o.portConflictRetries) {
           throw new EnvtestError(
-            ENVTEST_ERROR_CODES.PORT_CONFLICT,
+            EnvtestErrorCode.PORT_CONFLICT,
             `start control plane: ${err.message} hit "address already in use" on ${attempt + 1} attempt(s)`,
             { cause: err },
           );
@@ -345,13 +349,13 @@ class LocalControlPlane implements ControlPlane {
 
   #assertUsable(what: string): void {
     if (this.#stopping) {
-      throw new EnvtestError(ENVTEST_ERROR_CODES.STOPPED, `${what}: the control plane was stopped`);
+      throw new EnvtestError(EnvtestErrorCode.STOPPED, `${what}: the control plane was stopped`);
     }
     const u = this.#unexpected;
     if (u !== undefined) {
       const how = u.signal !== null ? `killed by ${u.signal}` : `exit code ${String(u.code)}`;
       throw new EnvtestError(
-        ENVTEST_ERROR_CODES.PROCESS_EXITED,
+        EnvtestErrorCode.PROCESS_EXITED,
         `${what}: ${u.process} exited unexpectedly (${how})\n${logTails([this.#p.etcd, this.#apiServer])}`,
       );
     }
@@ -366,7 +370,7 @@ class LocalControlPlane implements ControlPlane {
     this.#assertUsable('read audit events');
     if (this.#p.auditLogFile === undefined) {
       throw new EnvtestError(
-        ENVTEST_ERROR_CODES.UNSUPPORTED,
+        EnvtestErrorCode.UNSUPPORTED,
         'read audit events: the control plane was started without an audit log; expected { auditLog: true }',
       );
     }
@@ -417,7 +421,7 @@ class LocalControlPlane implements ControlPlane {
         this.#assertUsable('start kube-apiserver');
         if (!(err instanceof PortConflict)) throw err;
         throw new EnvtestError(
-          ENVTEST_ERROR_CODES.PORT_CONFLICT,
+          EnvtestErrorCode.PORT_CONFLICT,
           `start kube-apiserver: another process took ${this.url} while kube-apiserver was stopped ` +
             `("address already in use")\n${logTails([apiServer])}`,
           { cause: err },

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { EnvtestError, ENVTEST_ERROR_CODES, notOwnedError } from './errors.ts';
+import { EnvtestError, EnvtestErrorCode, notOwnedError } from './errors.ts';
 import { readAuditLog } from './internal/audit.ts';
 import { loadKubeConfig } from './internal/kubeconfig.ts';
 import { importCa, issueClientCertificate } from './internal/pki.ts';
@@ -40,7 +40,7 @@ export async function controlPlaneFromCoordinates(c: ControlPlaneCoordinates): P
     async issueClientCertificate(user, groups = []) {
       if (ca === undefined) {
         throw new EnvtestError(
-          ENVTEST_ERROR_CODES.UNSUPPORTED,
+          EnvtestErrorCode.UNSUPPORTED,
           'issue client certificate: the harness does not hold the client CA key of an existing cluster',
         );
       }
@@ -49,7 +49,7 @@ export async function controlPlaneFromCoordinates(c: ControlPlaneCoordinates): P
     async readAuditEvents() {
       if (c.auditLogPath === '') {
         throw new EnvtestError(
-          ENVTEST_ERROR_CODES.UNSUPPORTED,
+          EnvtestErrorCode.UNSUPPORTED,
           'read audit events: the provided control plane has no audit log; expected it started with { auditLog: true }',
         );
       }

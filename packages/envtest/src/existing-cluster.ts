@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { EnvtestError, ENVTEST_ERROR_CODES, notOwnedError } from './errors.ts';
+import { EnvtestError, EnvtestErrorCode, notOwnedError } from './errors.ts';
 import { loadKubeConfig } from './internal/kubeconfig.ts';
 import type { ControlPlane, ProcessExit } from './types.ts';
 
@@ -22,14 +22,14 @@ export async function startExistingCluster(env: NodeJS.ProcessEnv = process.env)
     text = await readFile(kubeconfigPath, 'utf8');
   } catch (err) {
     throw new EnvtestError(
-      ENVTEST_ERROR_CODES.EXISTING_CLUSTER,
+      EnvtestErrorCode.EXISTING_CLUSTER,
       `use existing cluster: cannot read kubeconfig ${kubeconfigPath}; expected KUBECONFIG or ~/.kube/config to name a readable file`,
       { cause: err },
     );
   }
   const kubeConfig = await loadKubeConfig(text).catch((err: unknown) => {
     throw new EnvtestError(
-      ENVTEST_ERROR_CODES.EXISTING_CLUSTER,
+      EnvtestErrorCode.EXISTING_CLUSTER,
       `use existing cluster: invalid kubeconfig ${kubeconfigPath}`,
       { cause: err },
     );
@@ -37,7 +37,7 @@ export async function startExistingCluster(env: NodeJS.ProcessEnv = process.env)
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) {
     throw new EnvtestError(
-      ENVTEST_ERROR_CODES.EXISTING_CLUSTER,
+      EnvtestErrorCode.EXISTING_CLUSTER,
       `use existing cluster: kubeconfig ${kubeconfigPath} has no current cluster; expected a current-context`,
     );
   }
@@ -60,14 +60,14 @@ export async function startExistingCluster(env: NodeJS.ProcessEnv = process.env)
     issueClientCertificate: () =>
       Promise.reject(
         new EnvtestError(
-          ENVTEST_ERROR_CODES.UNSUPPORTED,
+          EnvtestErrorCode.UNSUPPORTED,
           'issue client certificate: the harness does not hold the client CA key of an existing cluster',
         ),
       ),
     readAuditEvents: () =>
       Promise.reject(
         new EnvtestError(
-          ENVTEST_ERROR_CODES.UNSUPPORTED,
+          EnvtestErrorCode.UNSUPPORTED,
           'read audit events: the harness cannot read the audit log of an existing cluster',
         ),
       ),

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { EnvtestError, ENVTEST_ERROR_CODES } from './errors.ts';
+import { list, object, string } from '@kubediag/options';
+import { EnvtestError, EnvtestErrorCode } from './errors.ts';
 import { importClientNode } from './internal/kubeconfig.ts';
+import { applyCreateTokenOptions, assertArgument, type CreateTokenOptions } from './options.ts';
 
 /*
  * Fixtures for tests against a control plane with no controller-manager: nothing creates default
@@ -22,22 +24,13 @@ export interface NonResourceRule {
   readonly verbs: readonly string[];
 }
 
-/** Options of {@link createToken}. */
-export interface CreateTokenOptions {
-  /**
-   * Audiences the token is valid for.
-   * @default the apiserver's (its service-account issuer)
-   */
-  readonly audiences?: readonly string[];
-  /**
-   * Lifetime in seconds; the apiserver requires at least 600.
-   * @default 3600
-   */
-  readonly expirationSeconds?: number;
-}
-
-/** Minimum TokenRequest lifetime the apiserver accepts. */
-export const MIN_TOKEN_EXPIRATION_SECONDS = 600;
+const SERVICE_ACCOUNT_REF = object({ ns: string(), sa: string() });
+const NON_RESOURCE_RULES = list(
+  object({
+    nonResourceURLs: list(string(), { nonEmpty: true }),
+    verbs: list(string(), { nonEmpty: true }),
+  }),
+);
 
 function statusOf(err: unknown): { code: number | undefined; reason: string | undefined; message: string } {
   const e = err as { code?: unknown; body?: unknown; message?: unknown };
@@ -73,7 +66,7 @@ function fixtureError(what: string, err: unknown): EnvtestError {
   const s = statusOf(err);
   const status =
     s.code !== undefined ? `HTTP ${s.code}${s.reason !== undefined ? ` ${s.reason}` : ''}: ` : '';
-  return new EnvtestError(ENVTEST_ERROR_CODES.FIXTURE_FAILED, `${what}: ${status}${s.message}`, {
+  return new EnvtestError(EnvtestErrorCode.FIXTURE_FAILED, `${what}: ${status}${s.message}`, {
     cause: err,
   });
 }
@@ -136,6 +129,7 @@ export async function createClusterRole(
   name: string,
   rules: readonly NonResourceRule[],
 ): Promise<string> {
+  assertArgument('invalid cluster role rules', NON_RESOURCE_RULES, rules, 'rules');
   const { RbacAuthorizationV1Api } = await importClientNode();
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   await attempt(`create clusterrole ${name}`, () =>
@@ -158,6 +152,7 @@ export async function bindClusterRole(
   role: string,
   subject: ServiceAccountRef,
 ): Promise<string> {
+  assertArgument('invalid service account reference', SERVICE_ACCOUNT_REF, subject, 'subject');
   const { RbacAuthorizationV1Api } = await importClientNode();
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   const name = `${role}:${subject.ns}:${subject.sa}`;
@@ -189,15 +184,9 @@ export async function createToken(
   kc: KubeConfig,
   ns: string,
   sa: string,
-  options: CreateTokenOptions = {},
+  options?: CreateTokenOptions,
 ): Promise<string> {
-  const expirationSeconds = options.expirationSeconds ?? 3600;
-  if (!Number.isInteger(expirationSeconds) || expirationSeconds < MIN_TOKEN_EXPIRATION_SECONDS) {
-    throw new EnvtestError(
-      ENVTEST_ERROR_CODES.INVALID_OPTIONS,
-      `create token for ${ns}/${sa}: invalid expirationSeconds; expected an integer >= ${MIN_TOKEN_EXPIRATION_SECONDS}, got ${String(expirationSeconds)}`,
-    );
-  }
+  const { audiences, expirationSeconds } = applyCreateTokenOptions(options);
   const { CoreV1Api } = await importClientNode();
   const core = kc.makeApiClient(CoreV1Api);
   const res = await attempt(`create token for ${ns}/${sa}`, () =>
@@ -207,7 +196,7 @@ export async function createToken(
       body: {
         spec: {
           expirationSeconds,
-          audiences: options.audiences !== undefined ? [...options.audiences] : [],
+          audiences: [...audiences],
         },
       },
     }),
@@ -215,7 +204,7 @@ export async function createToken(
   const token = res.status?.token;
   if (token === undefined || token === '') {
     throw new EnvtestError(
-      ENVTEST_ERROR_CODES.FIXTURE_FAILED,
+      EnvtestErrorCode.FIXTURE_FAILED,
       `create token for ${ns}/${sa}: response has no status.token`,
     );
   }
@@ -234,7 +223,7 @@ export async function applyManifest(kc: KubeConfig, yamlText: string): Promise<K
   for (const [i, doc] of docs.entries()) {
     if (doc.errors.length > 0) {
       throw new EnvtestError(
-        ENVTEST_ERROR_CODES.FIXTURE_FAILED,
+        EnvtestErrorCode.FIXTURE_FAILED,
         `apply manifest: document ${i} is not valid YAML: ${doc.errors[0]!.message}`,
       );
     }
@@ -243,7 +232,7 @@ export async function applyManifest(kc: KubeConfig, yamlText: string): Promise<K
     const obj = value as KubernetesObject;
     if (typeof obj !== 'object' || typeof obj.kind !== 'string' || typeof obj.apiVersion !== 'string') {
       throw new EnvtestError(
-        ENVTEST_ERROR_CODES.FIXTURE_FAILED,
+        EnvtestErrorCode.FIXTURE_FAILED,
         `apply manifest: document ${i} is not a Kubernetes object; expected apiVersion and kind`,
       );
     }

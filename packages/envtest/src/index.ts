@@ -1,14 +1,17 @@
 export { startControlPlane, toCoordinates } from './control-plane.ts';
 export type { AuditEvent, ClientCertificate, ControlPlane, ProcessExit } from './types.ts';
-export {
-  DEFAULT_CONTROL_PLANE_OPTIONS,
-  resolveControlPlaneOptions,
-  validateControlPlaneOptions,
-  useExistingClusterFromEnv,
+export { resolveControlPlaneOptions, validateControlPlaneOptions } from './options.ts';
+export type {
+  CollectorOptions,
+  CollectorTlsOptions,
+  ControlPlaneOptions,
+  CreateTokenOptions,
+  FindPeerOptions,
+  PrometheusOptions,
+  ResolvedControlPlaneOptions,
+  TestCertificateOptions,
 } from './options.ts';
-export type { ControlPlaneOptions, ResolvedControlPlaneOptions, OptionProblem } from './options.ts';
-export { EnvtestError, ENVTEST_ERROR_CODES, isEnvtestError } from './errors.ts';
-export type { EnvtestErrorCode } from './errors.ts';
+export { EnvtestError, EnvtestErrorCode, isEnvtestError } from './errors.ts';
 export {
   applyManifest,
   bindAuthDelegator,
@@ -19,16 +22,25 @@ export {
   createToken,
   deleteServiceAccount,
   uniqueName,
-  MIN_TOKEN_EXPIRATION_SECONDS,
 } from './fixtures.ts';
-export type { CreateTokenOptions, NonResourceRule, ServiceAccountRef } from './fixtures.ts';
-export { findPeer, assetsDir, KUBERNETES_VERSION, OTELCOL_VERSION, SETUP_COMMAND } from './peers.ts';
+export type { NonResourceRule, ServiceAccountRef } from './fixtures.ts';
+export { findPeer } from './peers.ts';
 export type { PeerName } from './peers.ts';
 export { controlPlaneFromCoordinates } from './coordinates.ts';
 export type { ControlPlaneCoordinates } from './coordinates.ts';
 export { useControlPlane } from './use-control-plane.ts';
 export { startPrometheus } from './prometheus.ts';
-export type { RunningPrometheus, ScrapeJob, TargetState } from './prometheus.ts';
+export type {
+  RunningPrometheus,
+  ScrapeJob,
+  ScrapeProtocol,
+  SeriesExemplars,
+  TargetState,
+} from './prometheus.ts';
+export { otlpAttribute, startCollector } from './collector.ts';
+export type { CollectedSpan, OtlpKeyValue, OtlpSpan, RunningCollector } from './collector.ts';
 export { setupDiagnosticsIdentities, tokenKubeConfig } from './diagnostics-identities.ts';
 export type { DiagnosticsIdentities } from './diagnostics-identities.ts';
 export { publishSecret } from './secret-volume.ts';
+export { createTestCertificateAuthority } from './test-certificates.ts';
+export type { TestCertificateAuthority, TestCertificateSubject, TestKeyPair } from './test-certificates.ts';

@@ -2,15 +2,19 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EnvtestError, ENVTEST_ERROR_CODES } from './errors.ts';
+import { EnvtestError, EnvtestErrorCode } from './errors.ts';
+import { applyFindPeerOptions, type FindPeerOptions } from './options.ts';
 
 /** The Kubernetes release the setup command builds (override with `KUBEDIAG_K8S_VERSION`, as setup.sh does). */
 export const KUBERNETES_VERSION = 'v1.35.4';
 /** The OpenTelemetry Collector release the setup command builds (`KUBEDIAG_OTELCOL_VERSION`). */
 export const OTELCOL_VERSION = '0.162.0';
+/** The Prometheus 3 release the setup command builds (`KUBEDIAG_PROMETHEUS_VERSION`). */
+export const PROMETHEUS_VERSION = '3.16.0';
 
 /** The peers {@link findPeer} knows. */
-export type PeerName = 'kube-apiserver' | 'etcd' | 'kubectl' | 'otelcol' | 'prometheus' | 'promtool' | 'go';
+export type PeerName =
+  'kube-apiserver' | 'etcd' | 'kubectl' | 'otelcol' | 'prometheus' | 'prometheus3' | 'promtool' | 'go';
 
 const PEER_NAMES: readonly PeerName[] = [
   'kube-apiserver',
@@ -18,6 +22,7 @@ const PEER_NAMES: readonly PeerName[] = [
   'kubectl',
   'otelcol',
   'prometheus',
+  'prometheus3',
   'promtool',
   'go',
 ];
@@ -40,12 +45,35 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
-/** Directory of kube-apiserver, etcd and kubectl: `KUBEDIAG_ASSETS`, else the setup command's cache dir. */
+/** The binaries a control-plane directory holds (setup-envtest's `KUBEBUILDER_ASSETS` has the same three). */
+const CONTROL_PLANE_BINARIES = ['kube-apiserver', 'etcd', 'kubectl'] as const;
+
+/** Where the control-plane binaries are looked for, and which setting chose it. */
+interface ControlPlaneAssets {
+  readonly dir: string;
+  readonly source: 'KUBEDIAG_ASSETS' | 'KUBEBUILDER_ASSETS' | 'cache';
+}
+
+function controlPlaneAssets(env: NodeJS.ProcessEnv): ControlPlaneAssets {
+  const kubediag = nonEmpty(env['KUBEDIAG_ASSETS']);
+  if (kubediag !== undefined) return { dir: kubediag, source: 'KUBEDIAG_ASSETS' };
+  // controller-runtime's setup-envtest users have this set (`setup-envtest use -p path`). It is taken
+  // only when it holds the binaries, as setup.sh does: a stale global setting falls back to the cache.
+  const kubebuilder = nonEmpty(env['KUBEBUILDER_ASSETS']);
+  if (kubebuilder !== undefined && CONTROL_PLANE_BINARIES.every((b) => isExecutable(join(kubebuilder, b))))
+    return { dir: kubebuilder, source: 'KUBEBUILDER_ASSETS' };
+  return {
+    dir: join(cacheRoot(env), `k8s-${nonEmpty(env['KUBEDIAG_K8S_VERSION']) ?? KUBERNETES_VERSION}`),
+    source: 'cache',
+  };
+}
+
+/**
+ * Directory of kube-apiserver, etcd and kubectl: `KUBEDIAG_ASSETS`, else `KUBEBUILDER_ASSETS` when it
+ * holds all three, else the setup command's cache dir. `setup/setup.sh --print-dir` prints the same.
+ */
 export function assetsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return (
-    nonEmpty(env['KUBEDIAG_ASSETS']) ??
-    join(cacheRoot(env), `k8s-${nonEmpty(env['KUBEDIAG_K8S_VERSION']) ?? KUBERNETES_VERSION}`)
-  );
+  return controlPlaneAssets(env).dir;
 }
 
 function isExecutable(path: string): boolean {
@@ -67,40 +95,43 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-/** Where to look for a control-plane binary, for the lookup and for the error message. */
-function controlPlaneCandidate(name: string, dir: string | undefined, env: NodeJS.ProcessEnv): string {
-  return join(dir ?? assetsDir(env), name);
+/** Why the control-plane binaries were looked for where they were, for the error message. */
+function describeSource(dir: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (dir !== undefined) return 'the assetsDir option';
+  const { source } = controlPlaneAssets(env);
+  if (source !== 'cache') return source;
+  const kubebuilder = nonEmpty(env['KUBEBUILDER_ASSETS']);
+  return kubebuilder === undefined
+    ? 'the setup cache directory (KUBEDIAG_ASSETS is unset, and so is KUBEBUILDER_ASSETS)'
+    : `the setup cache directory (KUBEDIAG_ASSETS is unset; KUBEBUILDER_ASSETS=${kubebuilder} lacks one of ${CONTROL_PLANE_BINARIES.join(', ')})`;
 }
 
 /**
  * Absolute path of a real peer binary, or a KDIAG_ENVTEST_BINARY_NOT_FOUND error that names
- * `KUBEDIAG_ASSETS` (for the control plane) and the setup command.
+ * where it looked and why (`KUBEDIAG_ASSETS`, `KUBEBUILDER_ASSETS`) and the setup command.
  *
- * - kube-apiserver, etcd, kubectl: in `dir`, else `KUBEDIAG_ASSETS`, else the setup cache dir.
+ * - kube-apiserver, etcd, kubectl: in `dir`, else {@link assetsDir} (`KUBEDIAG_ASSETS`, else
+ *   `KUBEBUILDER_ASSETS` when it holds all three, else the setup cache dir).
  * - otelcol: `KUBEDIAG_OTELCOL`, else `<cache>/otelcol-<version>/otelcol`.
+ * - prometheus3: `KUBEDIAG_PROMETHEUS`, else `<cache>/prometheus-<version>/prometheus`.
  * - prometheus, promtool, go: on PATH (Debian `prometheus`; Go's toolchain for `go tool pprof`).
  */
-export function findPeer(name: PeerName, options: { dir?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  const env = options.env ?? process.env;
+export function findPeer(name: PeerName, options?: FindPeerOptions): string {
+  const { dir, env } = applyFindPeerOptions(options);
   if (!PEER_NAMES.includes(name)) {
     throw new EnvtestError(
-      ENVTEST_ERROR_CODES.BINARY_NOT_FOUND,
+      EnvtestErrorCode.BINARY_NOT_FOUND,
       `find peer: unknown peer; expected one of ${PEER_NAMES.join(', ')}, got ${JSON.stringify(name)}`,
     );
   }
   if (name === 'kube-apiserver' || name === 'etcd' || name === 'kubectl') {
-    const candidate = controlPlaneCandidate(name, options.dir, env);
+    const candidate = join(dir ?? assetsDir(env), name);
     if (isExecutable(candidate)) return candidate;
-    const source =
-      options.dir !== undefined
-        ? 'the assetsDir option'
-        : nonEmpty(env['KUBEDIAG_ASSETS']) !== undefined
-          ? 'KUBEDIAG_ASSETS'
-          : 'the setup cache directory (KUBEDIAG_ASSETS is unset)';
     throw new EnvtestError(
-      ENVTEST_ERROR_CODES.BINARY_NOT_FOUND,
-      `find peer ${name}: no executable at ${candidate} (from ${source}); run \`${SETUP_COMMAND}\` to build ` +
-        `kube-apiserver, etcd and kubectl, or set KUBEDIAG_ASSETS to a directory that holds them`,
+      EnvtestErrorCode.BINARY_NOT_FOUND,
+      `find peer ${name}: no executable at ${candidate} (from ${describeSource(dir, env)}); run \`${SETUP_COMMAND}\` ` +
+        `to build kube-apiserver, etcd and kubectl, or set KUBEDIAG_ASSETS (or KUBEBUILDER_ASSETS, as ` +
+        `setup-envtest prints it) to a directory that holds them`,
     );
   }
   if (name === 'otelcol') {
@@ -113,9 +144,24 @@ export function findPeer(name: PeerName, options: { dir?: string; env?: NodeJS.P
       );
     if (isExecutable(candidate)) return candidate;
     throw new EnvtestError(
-      ENVTEST_ERROR_CODES.BINARY_NOT_FOUND,
+      EnvtestErrorCode.BINARY_NOT_FOUND,
       `find peer otelcol: no executable at ${candidate}; run \`${SETUP_COMMAND} --only otelcol\` ` +
         `or set KUBEDIAG_OTELCOL to an OpenTelemetry Collector binary`,
+    );
+  }
+  if (name === 'prometheus3') {
+    const candidate =
+      nonEmpty(env['KUBEDIAG_PROMETHEUS']) ??
+      join(
+        cacheRoot(env),
+        `prometheus-${nonEmpty(env['KUBEDIAG_PROMETHEUS_VERSION']) ?? PROMETHEUS_VERSION}`,
+        'prometheus',
+      );
+    if (isExecutable(candidate)) return candidate;
+    throw new EnvtestError(
+      EnvtestErrorCode.BINARY_NOT_FOUND,
+      `find peer prometheus3: no executable at ${candidate}; run \`${SETUP_COMMAND} --only prometheus\` ` +
+        `or set KUBEDIAG_PROMETHEUS to a Prometheus 3 binary`,
     );
   }
   const found = onPath(name, env);
@@ -124,8 +170,5 @@ export function findPeer(name: PeerName, options: { dir?: string; env?: NodeJS.P
     name === 'go'
       ? 'install Go (go tool pprof ships with it) and put it on PATH'
       : `run \`${SETUP_COMMAND}\` (installs the Debian prometheus package, which has promtool)`;
-  throw new EnvtestError(
-    ENVTEST_ERROR_CODES.BINARY_NOT_FOUND,
-    `find peer ${name}: not found on PATH; ${how}`,
-  );
+  throw new EnvtestError(EnvtestErrorCode.BINARY_NOT_FOUND, `find peer ${name}: not found on PATH; ${how}`);
 }

@@ -1,5 +1,7 @@
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { integer } from '@kubediag/options';
+import { assertArgument } from './options.ts';
 
 /**
  * Publishes a serving pair into `dir` the way kubelet's AtomicWriter updates a mounted Secret: the
@@ -13,6 +15,8 @@ export async function publishSecret(
   generation: number,
   pair: { readonly certPem: string; readonly keyPem: string },
 ): Promise<void> {
+  // The pair is not checked for other keys: callers pass whatever holds certPem and keyPem.
+  assertArgument('invalid secret generation', integer({ min: 1 }), generation, 'generation');
   const target = `..gen_${generation}`;
   await mkdir(join(dir, target));
   await writeFile(join(dir, target, 'tls.crt'), pair.certPem);

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { controlPlaneFromCoordinates, type ControlPlaneCoordinates } from './coordinates.ts';
-import { EnvtestError, ENVTEST_ERROR_CODES } from './errors.ts';
+import { EnvtestError, EnvtestErrorCode } from './errors.ts';
 import type { ControlPlane } from './types.ts';
 
 declare module 'vitest' {
@@ -25,7 +25,7 @@ export function useControlPlane(): Promise<ControlPlane> {
     const coordinates = inject(PROVIDE_KEY) as ControlPlaneCoordinates | undefined;
     if (coordinates === undefined) {
       throw new EnvtestError(
-        ENVTEST_ERROR_CODES.NOT_PROVIDED,
+        EnvtestErrorCode.NOT_PROVIDED,
         'use control plane: no control plane was provided; expected the test in a vitest project whose globalSetup ' +
           'is @kubediag/envtest/src/vitest-global-setup.ts (the "integration" project, files named *.int.test.ts)',
       );

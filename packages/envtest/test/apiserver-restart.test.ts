@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controlPlaneFromCoordinates, ENVTEST_ERROR_CODES, type ControlPlane } from '../src/index.ts';
+import { controlPlaneFromCoordinates, EnvtestErrorCode, type ControlPlane } from '../src/index.ts';
 import { startExistingCluster } from '../src/existing-cluster.ts';
 import { kubeconfigYaml } from '../src/internal/kubeconfig.ts';
 
@@ -42,13 +42,13 @@ describe('unit: stopApiServer/startApiServer on a control plane the harness does
     try {
       expect(cp.owned).toBe(false);
       await expect(cp.stopApiServer()).rejects.toMatchObject({
-        code: ENVTEST_ERROR_CODES.UNSUPPORTED,
+        code: EnvtestErrorCode.UNSUPPORTED,
         message: expect.stringMatching(
           /^stop kube-apiserver: this control plane is not owned by the harness \(.*127\.0\.0\.1:1.*\); expected one from startControlPlane\(\)$/,
         ) as unknown,
       });
       await expect(cp.startApiServer()).rejects.toMatchObject({
-        code: ENVTEST_ERROR_CODES.UNSUPPORTED,
+        code: EnvtestErrorCode.UNSUPPORTED,
         message: expect.stringContaining('start kube-apiserver: this control plane is not owned') as unknown,
       });
     } finally {

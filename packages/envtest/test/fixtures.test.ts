@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { createToken, uniqueName } from '../src/fixtures.ts';
-import { ENVTEST_ERROR_CODES } from '../src/errors.ts';
+import { EnvtestErrorCode } from '../src/errors.ts';
 
 describe('unit: fixtures', () => {
   it('makes unique DNS-1123 labels from any prefix', () => {
@@ -15,8 +15,9 @@ describe('unit: fixtures', () => {
   it('refuses a token lifetime under the apiserver minimum of 600 s before calling it', async () => {
     const kc = {} as KubeConfig; // never used: validation comes first
     await expect(createToken(kc, 'ns', 'sa', { expirationSeconds: 599 })).rejects.toMatchObject({
-      code: ENVTEST_ERROR_CODES.INVALID_OPTIONS,
-      message: 'create token for ns/sa: invalid expirationSeconds; expected an integer >= 600, got 599',
+      code: EnvtestErrorCode.INVALID_OPTIONS,
+      message: 'invalid token options: expirationSeconds: expected an integer >= 600, got 599',
+      problems: [{ path: 'expirationSeconds', message: 'expected an integer >= 600, got 599' }],
     });
   });
 });

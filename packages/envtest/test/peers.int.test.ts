@@ -1,12 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import {
-  createNamespace,
-  createServiceAccount,
-  findPeer,
-  KUBERNETES_VERSION,
-  useControlPlane,
-} from '../src/index.ts';
+import { createNamespace, createServiceAccount, findPeer, useControlPlane } from '../src/index.ts';
+import { KUBERNETES_VERSION, PROMETHEUS_VERSION } from '../src/peers.ts';
 
 const run = (bin: string, args: string[]): string =>
   execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
@@ -47,8 +42,11 @@ describe('integration: the real peers the setup command provides', () => {
     expect(components).toContain('- name: debug');
   });
 
-  it('has Prometheus, promtool and go (for go tool pprof)', () => {
+  it('has Prometheus 2 and 3, promtool and go (for go tool pprof)', () => {
     expect(run(findPeer('prometheus'), ['--version'])).toMatch(/prometheus, version 2\./);
+    expect(run(findPeer('prometheus3'), ['--version'])).toContain(
+      `prometheus, version ${PROMETHEUS_VERSION}`,
+    );
     expect(run(findPeer('promtool'), ['--version'])).toMatch(/promtool, version/);
     expect(run(findPeer('go'), ['version'])).toMatch(/^go version go1\./);
   });

@@ -76,4 +76,25 @@ describe('unit: supervised process', () => {
       expect(await waitNoProcesses(m, 10_000)).toEqual([]);
     },
   );
+
+  it('on an unhandled SIGTERM kills what it supervises, then lets the signal end the process', async () => {
+    const m = marker();
+    const child = runFixture('supervise', [m, 'wait']);
+    await child.report;
+    child.kill('SIGTERM');
+    expect(await child.exited).toMatchObject({ code: null, signal: 'SIGTERM' });
+    expect(await waitNoProcesses(m, 10_000)).toEqual([]);
+  });
+
+  it("leaves a handled SIGTERM to the application's handler, which can stop gracefully", async () => {
+    const m = marker();
+    const child = runFixture('supervise', [m, 'handle']);
+    await child.report;
+    child.kill('SIGTERM');
+    const exit = await child.exited;
+    // The handler's stop() sent SIGTERM: nothing had SIGKILLed the sleep before it.
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit.stdout).toContain('{"stopped":{"code":143,"signal":"SIGTERM"}}');
+    expect(await waitNoProcesses(m, 10_000)).toEqual([]);
+  });
 });

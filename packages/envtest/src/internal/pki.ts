@@ -82,6 +82,9 @@ export interface LeafSpec {
   /** Subject alternative names for server certificates. */
   readonly dnsNames?: readonly string[];
   readonly ipAddresses?: readonly string[];
+  /** Validity; by default from an hour ago for a week. */
+  readonly notBefore?: Date;
+  readonly notAfter?: Date;
 }
 
 /** A leaf certificate signed by `ca`. */
@@ -106,6 +109,8 @@ export async function issueLeaf(ca: KeyedCertificate, spec: LeafSpec): Promise<K
     subject: spec.subject,
     issuer: ca.cert.subjectName,
     ...validity(),
+    ...(spec.notBefore === undefined ? {} : { notBefore: spec.notBefore }),
+    ...(spec.notAfter === undefined ? {} : { notAfter: spec.notAfter }),
     signingAlgorithm: SIGNING_ALGORITHM,
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,

@@ -49,8 +49,8 @@ function killAllSync(): void {
 }
 
 /**
- * Runs `cleanup` synchronously if the process exits (or gets SIGINT/SIGTERM/SIGHUP) first, after
- * every supervised process was killed. Returns the unregister function.
+ * Runs `cleanup` synchronously if the process exits (or gets an unhandled SIGINT/SIGTERM/SIGHUP)
+ * first, after every supervised process was killed. Returns the unregister function.
  */
 export function registerExitCleanup(cleanup: () => void): () => void {
   installExitHooks();
@@ -59,12 +59,14 @@ export function registerExitCleanup(cleanup: () => void): () => void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // Another listener owns this signal (kubediag-envtest start stops the control plane gracefully on
+  // it): leave the shutdown to it. Whenever the process does exit, the 'exit' hook still kills all.
+  if (process.listenerCount(signal) > 1) return;
+  // Nobody else: the default behaviour (the process ends, without an 'exit' event) must still
+  // happen, so clean up now and re-raise.
   killAllSync();
-  // Re-raise only when nobody else handles the signal, so the default behaviour (exit) still happens.
-  if (process.listenerCount(signal) === 1) {
-    process.removeListener(signal, onSignal);
-    process.kill(process.pid, signal);
-  }
+  process.removeListener(signal, onSignal);
+  process.kill(process.pid, signal);
 }
 
 function installExitHooks(): void {

@@ -46,42 +46,77 @@ export function pidExists(pid: number): boolean {
   }
 }
 
-/** Result of a child Node process running one of test/fixtures/*.mts. */
+/** How a child Node process ended, with everything it printed. */
+export interface ChildExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A child Node process running a TypeScript script (test/fixtures/*.mts, src/bin.ts). */
 export interface ChildRun {
   /** First JSON line the child printed on stdout. */
   readonly report: Promise<Record<string, unknown>>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  /** Settles once the child exited and its output was read to the end. */
+  readonly exited: Promise<ChildExit>;
   readonly pid: number;
+  /** Its stdout (or stderr) so far, once `pattern` matches it; rejects if the child exits first. */
+  output(pattern: RegExp, stream?: 'stdout' | 'stderr'): Promise<string>;
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Runs test/fixtures/<name>.mts in a child Node with the source condition and tsx. */
-export function runFixture(name: string, args: readonly string[]): ChildRun {
-  const script = fileURLToPath(new URL(`../fixtures/${name}.mts`, import.meta.url));
+/** Runs `script` (a path) in a child Node with the source condition and tsx, from the package dir. */
+export function runNode(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildRun {
   const child = spawn(
     process.execPath,
     ['--conditions=@kubediag/source', '--import', 'tsx', script, ...args],
     {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     },
   );
   let stdout = '';
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stderr })),
-  );
-  const report = new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-      const nl = stdout.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(stdout.slice(0, nl)) as Record<string, unknown>);
-    });
-    void exited.then((e) =>
-      reject(new Error(`fixture ${name} exited before reporting: ${JSON.stringify(e)}`)),
-    );
+  const waiters = new Set<() => void>();
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+    for (const w of waiters) w();
   });
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    for (const w of waiters) w();
+  });
+  const exited = new Promise<ChildExit>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  const output = (pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout'): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      const check = (): void => {
+        const text = stream === 'stdout' ? stdout : stderr;
+        if (!pattern.test(text)) return;
+        waiters.delete(check);
+        resolve(text);
+      };
+      waiters.add(check);
+      check();
+      void exited.then((e) =>
+        reject(new Error(`${script} exited before printing ${String(pattern)}: ${JSON.stringify(e)}`)),
+      );
+    });
+  const report = output(/\n/).then(
+    (out) => JSON.parse(out.slice(0, out.indexOf('\n'))) as Record<string, unknown>,
+  );
   report.catch(() => {});
-  return { report, exited, pid: child.pid!, kill: (s) => child.kill(s) };
+  return { report, exited, pid: child.pid!, output, kill: (s) => child.kill(s) };
+}
+
+/** Runs test/fixtures/<name>.mts in a child Node with the source condition and tsx. */
+export function runFixture(name: string, args: readonly string[]): ChildRun {
+  return runNode(fileURLToPath(new URL(`../fixtures/${name}.mts`, import.meta.url)), args);
 }
