@@ -1,3 +1,5 @@
+import { AuthnAuthzError, AuthnAuthzErrorCode } from './errors.ts';
+
 /**
  * Always-allow paths with kube-apiserver's `--authorization-always-allow-paths` syntax
  * (k8s.io/apiserver pkg/authorization/path): the leading `/` is optional, `""` or `/` matches the root,
@@ -16,17 +18,25 @@ export function checkAlwaysAllowPath(pattern: string): string | undefined {
 }
 
 /**
- * Compiles always-allow patterns. Throws a plain Error with the apiserver's text for an invalid
- * pattern; options validation reports the same text with its field path before this runs.
+ * Compiles always-allow patterns. Throws `KDIAG_AUTHN_AUTHZ_INVALID_OPTIONS` with the apiserver's text
+ * for an invalid pattern; options validation reports the same problem before this runs.
  */
 export function compileAlwaysAllowPaths(patterns: readonly string[]): PathMatcher {
   // Patterns and paths compare with exactly one leading `/` (the apiserver trims it from both), so a
   // request path, which starts with `/`, is looked up as it is: no copy per request.
   const exact = new Set<string>();
   const prefixes: string[] = [];
-  for (const pattern of patterns) {
+  for (const [i, pattern] of patterns.entries()) {
     const problem = checkAlwaysAllowPath(pattern);
-    if (problem !== undefined) throw new Error(problem);
+    if (problem !== undefined) {
+      throw new AuthnAuthzError(
+        AuthnAuthzErrorCode.INVALID_OPTIONS,
+        `invalid always-allow path: ${problem}`,
+        {
+          problems: [{ path: `alwaysAllowPaths[${i}]`, message: problem }],
+        },
+      );
+    }
     const p = pattern.startsWith('/') ? pattern : `/${pattern}`;
     if (p.endsWith('*')) prefixes.push(p.slice(0, -1));
     else exact.add(p);

@@ -48,6 +48,7 @@ const FAILURE_REASON: Readonly<Record<number, string>> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   500: 'InternalError',
+  503: 'ServiceUnavailable',
 };
 
 /** Builds the audit event of a finished request; `code` is the response status actually sent. */
@@ -63,7 +64,12 @@ export function buildAuditEvent(
     'authn-authz.kubediag.io/latency': `${decision.latencyMs.toFixed(3)}ms`,
   };
   if (user !== undefined) annotations['authn-authz.kubediag.io/authenticated-by'] = user.authenticatedBy;
-  if (decision.result !== 'unauthorized' && decision.result !== 'authentication_error') {
+  // No authorization decision was made when authentication failed or was throttled.
+  const authenticationEnded =
+    decision.result === 'unauthorized' ||
+    decision.result === 'authentication_error' ||
+    (decision.result === 'throttled' && user === undefined);
+  if (!authenticationEnded) {
     annotations['authorization.k8s.io/decision'] = decision.allowed ? 'allow' : 'forbid';
     annotations['authorization.k8s.io/reason'] = decision.reason;
   }

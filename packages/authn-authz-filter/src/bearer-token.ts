@@ -1,7 +1,9 @@
+import { goTrimSpace } from './internal/go-trim-space.ts';
+
 /**
  * Extracts a bearer token exactly like k8s.io/apiserver's bearertoken authenticator: the header is
- * trimmed, split on single spaces into at most three parts, the scheme compared case-insensitively,
- * and an empty token (`Bearer  x`, two spaces) counts as no credentials rather than an invalid one.
+ * trimmed as Go's `strings.TrimSpace` trims the same bytes, split on single spaces into at most three
+ * parts, the scheme compared case-insensitively, and an empty token (`Bearer  x`, two spaces) counts as no credentials rather than an invalid one.
  * Returns undefined when the request carries no usable bearer credential.
  */
 export function parseBearerToken(authorization: string | readonly string[] | undefined): string | undefined {
@@ -9,7 +11,7 @@ export function parseBearerToken(authorization: string | readonly string[] | und
   // but a hand-built header map may still hold an array.
   const raw = typeof authorization === 'string' ? authorization : authorization?.[0];
   if (raw === undefined) return undefined;
-  const auth = raw.trim();
+  const auth = goTrimSpace(raw);
   if (auth === '') return undefined;
   const first = auth.indexOf(' ');
   if (first < 0) return undefined;

@@ -1,7 +1,9 @@
 import type * as ClientNode from '@kubernetes/client-node';
+import { describe } from '@kubediag/options';
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
-import { AuthnAuthzError, ERROR_CODES } from './errors.ts';
+import { AuthnAuthzError, AuthnAuthzErrorCode } from './errors.ts';
+import { clientNodeProblem, installedClientNodeVersion } from './internal/client-node-support.ts';
 import type { KubeConfigLike } from './kube-review-client.ts';
 
 /** Where a pod's service account credentials are mounted. */
@@ -36,7 +38,7 @@ export async function loadKubeConfig(input: LoadKubeConfigInput = {}): Promise<K
   if (input.kubeConfig !== undefined) {
     if (!isKubeConfigLike(input.kubeConfig)) {
       throw new AuthnAuthzError(
-        ERROR_CODES.INVALID_KUBECONFIG,
+        AuthnAuthzErrorCode.INVALID_KUBECONFIG,
         'kubernetes configuration unusable: expected a @kubernetes/client-node KubeConfig (with getCurrentCluster and applyToHTTPSOptions), got ' +
           describe(input.kubeConfig),
       );
@@ -52,7 +54,7 @@ export async function loadKubeConfig(input: LoadKubeConfigInput = {}): Promise<K
     existsSync(prefix + SERVICE_ACCOUNT_TOKEN_PATH);
   if (kubeconfigEnv === '' && !inCluster) {
     throw new AuthnAuthzError(
-      ERROR_CODES.NO_KUBECONFIG,
+      AuthnAuthzErrorCode.NO_KUBECONFIG,
       'no kubernetes configuration for token and subject access reviews: expected a KubeConfig from the host, ' +
         `KUBECONFIG, or an in-cluster service account (${SERVICE_ACCOUNT_TOKEN_PATH} with KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT), got none`,
     );
@@ -70,7 +72,7 @@ export async function loadKubeConfig(input: LoadKubeConfigInput = {}): Promise<K
       });
     } catch (cause) {
       throw new AuthnAuthzError(
-        ERROR_CODES.INVALID_KUBECONFIG,
+        AuthnAuthzErrorCode.INVALID_KUBECONFIG,
         `kubernetes configuration unusable: cannot load KUBECONFIG ${JSON.stringify(kubeconfigEnv)}: ${(cause as Error).message}`,
         { cause },
       );
@@ -83,11 +85,18 @@ export async function loadKubeConfig(input: LoadKubeConfigInput = {}): Promise<K
 }
 
 async function importClient(): Promise<typeof ClientNode> {
+  const version = installedClientNodeVersion();
+  const problem = version === undefined ? undefined : clientNodeProblem(version, process.versions.node);
+  if (problem !== undefined)
+    throw new AuthnAuthzError(
+      AuthnAuthzErrorCode.CLIENT_UNSUPPORTED,
+      `kubernetes client unsupported: ${problem}`,
+    );
   try {
     return await import('@kubernetes/client-node');
   } catch (cause) {
     throw new AuthnAuthzError(
-      ERROR_CODES.CLIENT_UNAVAILABLE,
+      AuthnAuthzErrorCode.CLIENT_UNAVAILABLE,
       'kubernetes client unavailable: cannot import @kubernetes/client-node; expected it installed next to @kubediag/authn-authz-filter (peer dependency)',
       { cause },
     );
@@ -98,7 +107,7 @@ function checkCluster(kc: KubeConfigLike, from: string): KubeConfigLike {
   const cluster = kc.getCurrentCluster();
   if (cluster === null || typeof cluster.server !== 'string' || cluster.server === '') {
     throw new AuthnAuthzError(
-      ERROR_CODES.INVALID_KUBECONFIG,
+      AuthnAuthzErrorCode.INVALID_KUBECONFIG,
       `kubernetes configuration unusable: ${from} has no current cluster with a server URL`,
     );
   }
@@ -107,22 +116,16 @@ function checkCluster(kc: KubeConfigLike, from: string): KubeConfigLike {
     url = new URL(cluster.server);
   } catch (cause) {
     throw new AuthnAuthzError(
-      ERROR_CODES.INVALID_KUBECONFIG,
+      AuthnAuthzErrorCode.INVALID_KUBECONFIG,
       `kubernetes configuration unusable: ${from} has server ${JSON.stringify(cluster.server)}; expected an https URL`,
       { cause },
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new AuthnAuthzError(
-      ERROR_CODES.INVALID_KUBECONFIG,
+      AuthnAuthzErrorCode.INVALID_KUBECONFIG,
       `kubernetes configuration unusable: ${from} has server ${JSON.stringify(cluster.server)}; expected an https URL`,
     );
   }
   return kc;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return `an object without those methods`;
-  return typeof value;
 }

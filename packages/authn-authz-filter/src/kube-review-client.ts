@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { AuthnAuthzError, ERROR_CODES } from './errors.ts';
+import { AuthnAuthzError, AuthnAuthzErrorCode } from './errors.ts';
 import type {
   ReviewClient,
   SubjectAccessReviewSpec,
@@ -52,9 +52,13 @@ function sameValue(a: unknown, b: unknown): boolean {
  * material changes (client-node would otherwise create a new agent, and a new handshake, per call).
  * Clusters reached through a proxy use client-node's proxy agent per call.
  */
-export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient & { close(): void } {
+export function createKubeReviewClient(
+  kubeConfig: KubeConfigLike,
+): ReviewClient & { close(): Promise<void> } {
   let agent: https.Agent | undefined;
   let material: TlsMaterial | undefined;
+  /** Pools replaced after a TLS material change, each closed a minute later or on close(). */
+  const retired = new Map<https.Agent, NodeJS.Timeout>();
 
   function agentFor(opts: https.RequestOptions): https.Agent {
     const next: TlsMaterial = {};
@@ -67,8 +71,14 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
       return agent;
     }
     const previous = agent;
-    // Let requests still using the previous pool finish before closing its sockets.
-    if (previous !== undefined) setTimeout(() => previous.destroy(), 60_000).unref();
+    if (previous !== undefined) {
+      // Let requests still using the previous pool finish before closing its sockets.
+      const timer = setTimeout(() => {
+        retired.delete(previous);
+        previous.destroy();
+      }, 60_000);
+      retired.set(previous, timer.unref());
+    }
     agent = new https.Agent({ ...next, keepAlive: true, maxSockets: 32, maxFreeSockets: 4, timeout: 60_000 });
     material = next;
     return agent;
@@ -85,7 +95,7 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null || typeof cluster.server !== 'string' || cluster.server === '') {
       throw new AuthnAuthzError(
-        ERROR_CODES.INVALID_KUBECONFIG,
+        AuthnAuthzErrorCode.INVALID_KUBECONFIG,
         `${what} request failed: the kubeconfig has no current cluster with a server URL`,
       );
     }
@@ -121,7 +131,7 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
           if (size > MAX_REVIEW_RESPONSE_BYTES) {
             req.destroy(
               new AuthnAuthzError(
-                ERROR_CODES.INVALID_REVIEW_RESPONSE,
+                AuthnAuthzErrorCode.INVALID_REVIEW_RESPONSE,
                 `${what} request failed: answer larger than ${MAX_REVIEW_RESPONSE_BYTES} bytes`,
               ),
             );
@@ -142,7 +152,7 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
         if (err instanceof AuthnAuthzError) return reject(err);
         const code = typeof err.code === 'string' ? err.code : undefined;
         reject(
-          new AuthnAuthzError(ERROR_CODES.REVIEW_FAILED, `${what} request failed: ${err.message}`, {
+          new AuthnAuthzError(AuthnAuthzErrorCode.REVIEW_FAILED, `${what} request failed: ${err.message}`, {
             cause: err,
             details: code === undefined ? {} : { syscallCode: code },
           }),
@@ -179,7 +189,7 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
       return parsed.status;
     } catch (cause) {
       throw new AuthnAuthzError(
-        ERROR_CODES.INVALID_REVIEW_RESPONSE,
+        AuthnAuthzErrorCode.INVALID_REVIEW_RESPONSE,
         `${what} request failed: unreadable answer from the apiserver`,
         { cause },
       );
@@ -207,12 +217,29 @@ export function createKubeReviewClient(kubeConfig: KubeConfigLike): ReviewClient
       const { status, text } = await send('readyz', 'GET', '/readyz', undefined, signal);
       return status === 200 && text.trim() === 'ok';
     },
-    close() {
-      agent?.destroy();
+    async close() {
+      const pools = [...retired.keys()];
+      for (const timer of retired.values()) clearTimeout(timer);
+      retired.clear();
+      if (agent !== undefined) pools.push(agent);
       agent = undefined;
       material = undefined;
+      await Promise.all(pools.map(closePool));
     },
   };
+}
+
+/** Destroys every socket of a connection pool, in use or idle; resolves when all have closed. */
+async function closePool(pool: https.Agent): Promise<void> {
+  const sockets = [...Object.values(pool.sockets), ...Object.values(pool.freeSockets)].flat();
+  pool.destroy();
+  const closing: Promise<void>[] = [];
+  for (const socket of sockets) {
+    // 'close' follows an 'error' too; events.once would reject on the error instead.
+    if (socket !== undefined && !socket.closed)
+      closing.push(new Promise((resolve) => socket.once('close', () => resolve())));
+  }
+  await Promise.all(closing);
 }
 
 function apiserverMessage(text: string): string {
@@ -240,7 +267,7 @@ function httpError(
         ? RBAC_HINT[what]
         : 'the operator credentials in the kubeconfig are not accepted by the apiserver';
     return new AuthnAuthzError(
-      ERROR_CODES.REVIEW_FORBIDDEN,
+      AuthnAuthzErrorCode.REVIEW_FORBIDDEN,
       `${what} request failed with HTTP ${status}: ${why}${suffix}`,
       {
         details: { status },
@@ -249,7 +276,7 @@ function httpError(
   }
   const seconds = retryAfter === undefined ? Number.NaN : Number.parseInt(retryAfter, 10);
   return new AuthnAuthzError(
-    ERROR_CODES.REVIEW_FAILED,
+    AuthnAuthzErrorCode.REVIEW_FAILED,
     `${what} request failed with HTTP ${status}${suffix}`,
     {
       details: Number.isFinite(seconds) && seconds >= 0 ? { status, retryAfterSeconds: seconds } : { status },

@@ -1,4 +1,8 @@
 import type { DecisionResult } from './decision.ts';
+import type { ThrottleReason } from './errors.ts';
+import type { CacheObserver } from './internal/review-cache.ts';
+import type { Segment, SegmentUsage } from './internal/segmented-lru.ts';
+import type { MalformedTokenReason } from './internal/token-format.ts';
 
 /**
  * A prom-client Registry, structurally (any compatible registry, or a second copy of prom-client,
@@ -10,8 +14,6 @@ export interface MetricsRegistry {
   getSingleMetric?(name: string): unknown;
 }
 
-export const METRIC_PREFIX = 'kubediag_authn_authz_';
-
 /** Names of the metrics this package registers. Labels never carry a credential. */
 export const METRIC_NAMES: {
   readonly decisions: 'kubediag_authn_authz_decisions_total';
@@ -21,6 +23,9 @@ export const METRIC_NAMES: {
   readonly staleServed: 'kubediag_authn_authz_stale_decisions_total';
   readonly reviewsInFlight: 'kubediag_authn_authz_reviews_in_flight';
   readonly reviewRetries: 'kubediag_authn_authz_review_retries_total';
+  readonly throttled: 'kubediag_authn_authz_throttled_total';
+  readonly malformedTokens: 'kubediag_authn_authz_malformed_tokens_total';
+  readonly cacheBytes: 'kubediag_authn_authz_cache_bytes';
 } = {
   /** Counter, label `result` (see DecisionResult). */
   decisions: 'kubediag_authn_authz_decisions_total',
@@ -36,10 +41,22 @@ export const METRIC_NAMES: {
   reviewsInFlight: 'kubediag_authn_authz_reviews_in_flight',
   /** Counter, label `review`: retries of transient review failures. */
   reviewRetries: 'kubediag_authn_authz_review_retries_total',
+  /**
+   * Counter, labels `review` and `reason` (`in_flight_limit`, `rate_limit`, `apiserver_backoff`):
+   * requests failed closed with 503 by the review budget.
+   */
+  throttled: 'kubediag_authn_authz_throttled_total',
+  /** Counter, label `reason` (`too_long`, `bad_characters`): tokens refused with 401 unreviewed. */
+  malformedTokens: 'kubediag_authn_authz_malformed_tokens_total',
+  /** Gauge, labels `cache` and `segment` (`probation`, `protected`): bytes the caches hold. */
+  cacheBytes: 'kubediag_authn_authz_cache_bytes',
 };
 
 export type ReviewKind = 'token' | 'subject_access';
 export type CacheKind = 'token' | 'authorization';
+
+/** Reads the usage of one cache's segments, at scrape time. */
+export type CacheUsageReader = (segment: Segment) => SegmentUsage;
 
 /** The recording side used by the core; a no-op when no registry is given. */
 export interface FilterMetrics {
@@ -50,6 +67,19 @@ export interface FilterMetrics {
   retry(review: ReviewKind): void;
   /** Marks a review started; call the returned function with its outcome when it ends. */
   reviewStarted(review: ReviewKind): (outcome: 'success' | 'error') => void;
+  throttled(review: ReviewKind, reason: ThrottleReason): void;
+  malformedToken(reason: MalformedTokenReason): void;
+  /** Reports a cache's bytes from now on; the returned function stops it (the filter closes). */
+  watchCache(cache: CacheKind, read: CacheUsageReader): () => void;
+}
+
+/** The cache events of one review cache, counted under its `cache` label. */
+export function cacheObserver(metrics: FilterMetrics, cache: CacheKind): CacheObserver {
+  return {
+    hit: () => metrics.cacheHit(cache),
+    miss: () => metrics.cacheMiss(cache),
+    stale: () => metrics.stale(cache),
+  };
 }
 
 const noop = () => {};
@@ -60,6 +90,9 @@ export const noopMetrics: FilterMetrics = {
   stale: noop,
   retry: noop,
   reviewStarted: () => noop,
+  throttled: noop,
+  malformedToken: noop,
+  watchCache: () => noop,
 };
 
 interface Inc {
@@ -77,9 +110,23 @@ const RESULTS: readonly DecisionResult[] = [
   'forbidden',
   'authentication_error',
   'authorization_error',
+  'throttled',
 ];
 const CACHES: readonly CacheKind[] = ['token', 'authorization'];
 const REVIEWS: readonly ReviewKind[] = ['token', 'subject_access'];
+const THROTTLE_REASONS: readonly ThrottleReason[] = ['in_flight_limit', 'rate_limit', 'apiserver_backoff'];
+const MALFORMED: readonly MalformedTokenReason[] = ['too_long', 'bad_characters'];
+const SEGMENTS: readonly Segment[] = ['probation', 'protected'];
+
+interface CacheWatch {
+  readonly cache: CacheKind;
+  readonly read: CacheUsageReader;
+}
+/**
+ * The caches reporting into each registry's bytes gauge. By registry, not in the gauge's closure, so
+ * that a second filter on the same registry (which reuses the gauge) is reported too.
+ */
+const watchedCaches = new WeakMap<object, Set<CacheWatch>>();
 
 /**
  * Registers the metrics on `registry` (prom-client imported lazily, only then). Registering twice on
@@ -181,6 +228,45 @@ export async function createFilterMetrics(registry: MetricsRegistry | undefined)
     });
   // Touch the gauge children so both series exist (at 0) from the start.
   for (const r of REVIEWS) inFlight.labels(r).inc(0);
+  const malformedBy = counter(
+    METRIC_NAMES.malformedTokens,
+    'Bearer tokens refused with 401 without a TokenReview: too long, or characters outside RFC 6750 b64token.',
+    'reason',
+    MALFORMED,
+  );
+  // Under a flood only: a refusal skips the review, so the label lookup is not on a path that matters.
+  const throttledBy =
+    existing<LabelledCounter>(METRIC_NAMES.throttled) ??
+    new prom.Counter({
+      name: METRIC_NAMES.throttled,
+      help: 'Requests failed closed with 503 by the review budget for identities not cached, by reason.',
+      labelNames: ['review', 'reason'],
+      registers,
+    });
+  for (const r of REVIEWS) for (const reason of THROTTLE_REASONS) throttledBy.labels(r, reason).inc(0);
+  let watches = watchedCaches.get(registry);
+  if (watches === undefined) {
+    const all = new Set<CacheWatch>();
+    watches = all;
+    watchedCaches.set(registry, all);
+    if (existing(METRIC_NAMES.cacheBytes) === undefined) {
+      new prom.Gauge({
+        name: METRIC_NAMES.cacheBytes,
+        help: 'Bytes held by the review caches of the diagnostics filter, each entry counted at its size.',
+        labelNames: ['cache', 'segment'],
+        registers,
+        collect(this: InstanceType<typeof prom.Gauge>) {
+          for (const cache of CACHES)
+            for (const segment of SEGMENTS) {
+              let bytes = 0;
+              for (const w of all) if (w.cache === cache) bytes += w.read(segment).bytes;
+              this.labels(cache, segment).set(bytes);
+            }
+        },
+      });
+    }
+  }
+  const watching = watches;
 
   return {
     decision: (result) => byResult[result](),
@@ -195,6 +281,13 @@ export async function createFilterMetrics(registry: MetricsRegistry | undefined)
         inFlight.labels(review).dec();
         duration.labels(review, outcome).observe(Number(process.hrtime.bigint() - start) / 1e9);
       };
+    },
+    throttled: (review, reason) => throttledBy.labels(review, reason).inc(),
+    malformedToken: (reason) => malformedBy[reason](),
+    watchCache(cache, read) {
+      const w: CacheWatch = { cache, read };
+      watching.add(w);
+      return () => void watching.delete(w);
     },
   };
 }

@@ -1,7 +1,25 @@
+import {
+  all,
+  applyOptions,
+  boolean,
+  checkValue,
+  custom,
+  describe,
+  duration,
+  formatProblems,
+  integer,
+  list,
+  matches,
+  number,
+  object,
+  string,
+  withDefaults,
+  type OptionProblem,
+} from '@kubediag/options';
 import { checkAlwaysAllowPath } from './always-allow-paths.ts';
 import type { AuditSink } from './audit.ts';
-import { AuthnAuthzError, ERROR_CODES } from './errors.ts';
-import type { OptionProblem } from './errors.ts';
+import { AuthnAuthzError, AuthnAuthzErrorCode } from './errors.ts';
+import { isKubeConfigLike } from './kube-config.ts';
 import type { ReviewClient } from './review-client.ts';
 
 /** Retry policy for reviews that fail transiently (connection reset, 429, 500, 504, Retry-After). */
@@ -26,6 +44,36 @@ export interface RetryOptions {
    * @default 5
    */
   readonly attempts?: number;
+}
+
+/**
+ * The budget of reviews for identities not cached: a token never seen (or not seen for a while), a
+ * decision for a (user, verb, path) never allowed. Beyond it those fail closed at once with 503 and
+ * `Retry-After`; identities whose answers are cached never wait on it and are never refused by it.
+ */
+export interface ReviewBudgetOptions {
+  /**
+   * Reviews in flight at once (identical ones merged count once). Reviews refreshing a known
+   * identity count but are never refused. `0` turns the bound off.
+   * @default 32 (the connections of the review client's pool: more would only queue there)
+   */
+  readonly maxInFlight?: number;
+  /**
+   * Reviews a second, sustained (a token bucket). `0` turns the rate limit off.
+   * @default 20 (controller-runtime's client-side QPS before it left limits to the apiserver)
+   */
+  readonly ratePerSecond?: number;
+  /**
+   * Reviews that may go at once on top of the rate after a quiet spell (the bucket's size).
+   * @default 40
+   */
+  readonly burst?: number;
+  /**
+   * Longest `Retry-After` of the apiserver honoured: after a 429, or any answer with `Retry-After`, no
+   * review for an identity not cached goes out until then (a 429 without it: 1 s). `0` turns it off.
+   * @default 60_000 (1 min)
+   */
+  readonly maxRetryAfterMs?: number;
 }
 
 /**
@@ -66,6 +114,26 @@ export interface AuthnAuthzOptions {
    */
   readonly authorizationCacheSize?: number;
   /**
+   * Bytes the token cache may hold, each entry counted at its size (digest, user, bookkeeping).
+   * `0` leaves only the entry bound.
+   * @default 4_194_304 (4 MiB)
+   */
+  readonly tokenCacheMaxBytes?: number;
+  /**
+   * Bytes the authorization cache may hold, each entry counted at its size (its key holds the user
+   * and the path, which a caller chooses). `0` leaves only the entry bound.
+   * @default 8_388_608 (8 MiB)
+   */
+  readonly authorizationCacheMaxBytes?: number;
+  /**
+   * Longest bearer token reviewed; a longer one, or one with characters outside RFC 6750's b64token,
+   * is refused with 401 without a TokenReview. `0` turns the length bound off.
+   * @default 8192 (4–8 times a ServiceAccount token; a header line through nginx's default buffers)
+   */
+  readonly maxTokenBytes?: number;
+  /** The budget of reviews for identities not cached. */
+  readonly reviewBudget?: ReviewBudgetOptions;
+  /**
    * While the apiserver cannot be reached (refused, reset, timeout, 5xx, 429), an authenticated token
    * and an allowed decision are still served for this long after their TTL ran out. Denials and errors
    * are never served stale; identities not seen before fail closed. `0` turns it off.
@@ -84,12 +152,12 @@ export interface AuthnAuthzOptions {
    * `clientCA`.
    * @default undefined
    */
-  readonly clientCAFile?: string;
+  readonly clientCAFile?: string | undefined;
   /**
    * PEM text of CAs trusted for TLS client certificates. Exclusive with `clientCAFile`.
    * @default undefined
    */
-  readonly clientCA?: string;
+  readonly clientCA?: string | undefined;
   /**
    * How often `clientCAFile` is checked for changes. `0` turns reloading off.
    * @default 10_000 (10 s)
@@ -129,10 +197,10 @@ export interface AuthnAuthzOptions {
    * KubeConfig is loaded.
    * @default undefined
    */
-  readonly reviewClient?: ReviewClient;
+  readonly reviewClient?: ReviewClient | undefined;
 }
 
-/** Options with every default filled in. */
+/** {@link AuthnAuthzOptions} with every default filled in; assignable to AuthnAuthzOptions. */
 export interface ResolvedAuthnAuthzOptions {
   readonly tokenCacheTTLMs: number;
   readonly allowedTTLMs: number;
@@ -141,6 +209,10 @@ export interface ResolvedAuthnAuthzOptions {
   readonly retry: Required<RetryOptions>;
   readonly tokenCacheSize: number;
   readonly authorizationCacheSize: number;
+  readonly tokenCacheMaxBytes: number;
+  readonly authorizationCacheMaxBytes: number;
+  readonly maxTokenBytes: number;
+  readonly reviewBudget: Required<ReviewBudgetOptions>;
   readonly staleIfErrorGraceMs: number;
   readonly audiences: readonly string[];
   readonly clientCAFile: string | undefined;
@@ -154,22 +226,9 @@ export interface ResolvedAuthnAuthzOptions {
   readonly reviewClient: ReviewClient | undefined;
 }
 
-export const DEFAULT_AUTHN_AUTHZ_OPTIONS: Readonly<{
-  tokenCacheTTLMs: 60_000;
-  allowedTTLMs: 300_000;
-  deniedTTLMs: 30_000;
-  reviewTimeoutMs: 10_000;
-  retry: Readonly<{ initialDelayMs: 500; factor: 1.5; jitter: 0.2; attempts: 5 }>;
-  tokenCacheSize: 4096;
-  authorizationCacheSize: 8192;
-  staleIfErrorGraceMs: 300_000;
-  audiences: readonly string[];
-  clientCAReloadIntervalMs: 10_000;
-  alwaysAllowPaths: readonly string[];
-  alwaysAllowGroups: readonly string[];
-  anonymous: false;
-  audit: 4;
-}> = Object.freeze({
+// The one place the defaults are written: controller-runtime's values, and the apiserver's where it
+// has none (webhook backoff, authorizer cache size).
+const DEFAULTS: ResolvedAuthnAuthzOptions = Object.freeze({
   tokenCacheTTLMs: 60_000,
   allowedTTLMs: 300_000,
   deniedTTLMs: 30_000,
@@ -177,238 +236,118 @@ export const DEFAULT_AUTHN_AUTHZ_OPTIONS: Readonly<{
   retry: Object.freeze({ initialDelayMs: 500, factor: 1.5, jitter: 0.2, attempts: 5 }),
   tokenCacheSize: 4096,
   authorizationCacheSize: 8192,
+  tokenCacheMaxBytes: 4 * 1024 * 1024,
+  authorizationCacheMaxBytes: 8 * 1024 * 1024,
+  maxTokenBytes: 8192,
+  reviewBudget: Object.freeze({ maxInFlight: 32, ratePerSecond: 20, burst: 40, maxRetryAfterMs: 60_000 }),
   staleIfErrorGraceMs: 300_000,
   audiences: Object.freeze([]),
+  clientCAFile: undefined,
+  clientCA: undefined,
   clientCAReloadIntervalMs: 10_000,
   alwaysAllowPaths: Object.freeze(['/healthz', '/livez', '/readyz']),
   alwaysAllowGroups: Object.freeze(['system:masters']),
   anonymous: false,
   audit: 4,
+  kubeConfig: undefined,
+  reviewClient: undefined,
 });
 
-/** Fills defaults (with `??`: an explicit `0` or `[]` is kept). Does not validate. */
-export function resolveAuthnAuthzOptions(options: AuthnAuthzOptions = {}): ResolvedAuthnAuthzOptions {
-  const d = DEFAULT_AUTHN_AUTHZ_OPTIONS;
-  return {
-    tokenCacheTTLMs: options.tokenCacheTTLMs ?? d.tokenCacheTTLMs,
-    allowedTTLMs: options.allowedTTLMs ?? d.allowedTTLMs,
-    deniedTTLMs: options.deniedTTLMs ?? d.deniedTTLMs,
-    reviewTimeoutMs: options.reviewTimeoutMs ?? d.reviewTimeoutMs,
-    retry: {
-      initialDelayMs: options.retry?.initialDelayMs ?? d.retry.initialDelayMs,
-      factor: options.retry?.factor ?? d.retry.factor,
-      jitter: options.retry?.jitter ?? d.retry.jitter,
-      attempts: options.retry?.attempts ?? d.retry.attempts,
-    },
-    tokenCacheSize: options.tokenCacheSize ?? d.tokenCacheSize,
-    authorizationCacheSize: options.authorizationCacheSize ?? d.authorizationCacheSize,
-    staleIfErrorGraceMs: options.staleIfErrorGraceMs ?? d.staleIfErrorGraceMs,
-    audiences: options.audiences ?? d.audiences,
-    clientCAFile: options.clientCAFile,
-    clientCA: options.clientCA,
-    clientCAReloadIntervalMs: options.clientCAReloadIntervalMs ?? d.clientCAReloadIntervalMs,
-    alwaysAllowPaths: options.alwaysAllowPaths ?? d.alwaysAllowPaths,
-    alwaysAllowGroups: options.alwaysAllowGroups ?? d.alwaysAllowGroups,
-    anonymous: options.anonymous ?? d.anonymous,
-    audit: options.audit ?? d.audit,
-    kubeConfig: options.kubeConfig,
-    reviewClient: options.reviewClient,
-  };
-}
-
-const KNOWN_KEYS = new Set<string>([
-  'tokenCacheTTLMs',
-  'allowedTTLMs',
-  'deniedTTLMs',
-  'reviewTimeoutMs',
-  'retry',
-  'tokenCacheSize',
-  'authorizationCacheSize',
-  'staleIfErrorGraceMs',
-  'audiences',
-  'clientCAFile',
-  'clientCA',
-  'clientCAReloadIntervalMs',
-  'alwaysAllowPaths',
-  'alwaysAllowGroups',
-  'anonymous',
-  'audit',
-  'kubeConfig',
-  'reviewClient',
-]);
-const RETRY_KEYS = new Set<string>(['initialDelayMs', 'factor', 'jitter', 'attempts']);
-
-/** Longest duration option accepted (24 h): larger values are almost certainly seconds-vs-ms slips. */
-const MAX_DURATION = 86_400_000;
 const MAX_CACHE_SIZE = 1_000_000;
+const MAX_CACHE_BYTES = 2 ** 40;
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
 
-function got(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
-    return String(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : typeof value;
+const cacheSize = integer({ min: 1, max: MAX_CACHE_SIZE });
+const cacheBytes = integer({ min: 0, max: MAX_CACHE_BYTES });
+
+const isAuditSetting = (v: unknown): boolean =>
+  v === false ||
+  typeof v === 'function' ||
+  (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 10);
+
+const isReviewClient = (v: unknown): boolean =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Partial<ReviewClient>).tokenReview === 'function' &&
+  typeof (v as Partial<ReviewClient>).subjectAccessReview === 'function';
+
+const SHAPE = object({
+  tokenCacheTTLMs: duration(),
+  allowedTTLMs: duration(),
+  deniedTTLMs: duration(),
+  // A review that may take no time at all would always time out.
+  reviewTimeoutMs: duration({ min: 1 }),
+  retry: object({
+    initialDelayMs: duration(),
+    factor: number({ min: 1, max: 10 }),
+    jitter: number({ min: 0, max: 1 }),
+    attempts: integer({ min: 1, max: 20 }),
+  }),
+  tokenCacheSize: cacheSize,
+  authorizationCacheSize: cacheSize,
+  tokenCacheMaxBytes: cacheBytes,
+  authorizationCacheMaxBytes: cacheBytes,
+  maxTokenBytes: integer({ min: 0, max: MAX_CACHE_SIZE }),
+  reviewBudget: object({
+    maxInFlight: integer({ min: 0, max: MAX_CACHE_SIZE }),
+    ratePerSecond: number({ min: 0, max: MAX_CACHE_SIZE }),
+    // A bucket smaller than one review would refuse every review.
+    burst: integer({ min: 1, max: MAX_CACHE_SIZE }),
+    maxRetryAfterMs: duration(),
+  }),
+  staleIfErrorGraceMs: duration(),
+  audiences: list(string()),
+  clientCAFile: string({ expected: 'a non-empty file path' }),
+  clientCA: custom((v) =>
+    typeof v === 'string' && v.includes(PEM_CERTIFICATE)
+      ? undefined
+      : `expected PEM text with at least one "${PEM_CERTIFICATE}" block, got ${typeof v === 'string' ? 'text without one' : describe(v)}`,
+  ),
+  clientCAReloadIntervalMs: duration(),
+  // '' and '/' are the root path, as in kube-apiserver's --authorization-always-allow-paths.
+  alwaysAllowPaths: list(
+    all(
+      string({ allowEmpty: true, expected: 'a string' }),
+      custom((v) => checkAlwaysAllowPath(v as string)),
+    ),
+  ),
+  alwaysAllowGroups: list(string()),
+  anonymous: boolean(),
+  audit: matches(isAuditSetting, 'a verbosity from 0 to 10, a function or false'),
+  kubeConfig: matches(isKubeConfigLike, 'a @kubernetes/client-node KubeConfig'),
+  reviewClient: matches(isReviewClient, 'an object with tokenReview and subjectAccessReview functions'),
+});
+
+/** Fills the defaults (an explicit `0`, `[]` or `false` is kept); never throws, never validates. */
+export function resolveAuthnAuthzOptions(options?: AuthnAuthzOptions): ResolvedAuthnAuthzOptions {
+  return withDefaults<ResolvedAuthnAuthzOptions>(DEFAULTS, options);
 }
 
 /**
- * Checks every option and returns every problem (empty when valid), each with its field path, e.g.
- * `{ path: 'alwaysAllowPaths[1]', message: 'only trailing * allowed in "a*b"' }`.
+ * Every problem of resolved options, each with its path (empty when valid), e.g.
+ * `{ path: 'alwaysAllowPaths[1]', message: 'only trailing * allowed in "a*b"' }` or
+ * `{ path: 'retry.atempts', message: 'unknown option; did you mean "attempts"?' }`.
  */
-export function validateAuthnAuthzOptions(options: unknown): OptionProblem[] {
-  const problems: OptionProblem[] = [];
-  const add = (path: string, message: string) => problems.push({ path, message });
-  if (options === undefined) return problems;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    add('', `expected an options object, got ${got(options)}`);
-    return problems;
-  }
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KNOWN_KEYS.has(key)) add(key, `unknown option; expected one of ${[...KNOWN_KEYS].join(', ')}`);
-  }
-  const duration = (path: string, value: unknown, min: number) => {
-    if (value === undefined) return;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_DURATION) {
-      add(
-        path,
-        `expected an integer number of milliseconds from ${min} to ${MAX_DURATION}, got ${got(value)}`,
-      );
-    }
-  };
-  const size = (path: string, value: unknown) => {
-    if (value === undefined) return;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CACHE_SIZE) {
-      add(path, `expected an integer from 1 to ${MAX_CACHE_SIZE}, got ${got(value)}`);
-    }
-  };
-  const strings = (path: string, value: unknown, check?: (s: string) => string | undefined) => {
-    if (value === undefined) return;
-    if (!Array.isArray(value)) {
-      add(path, `expected an array of strings, got ${got(value)}`);
-      return;
-    }
-    value.forEach((item: unknown, i) => {
-      if (typeof item !== 'string' || (check === undefined && item === '')) {
-        add(`${path}[${i}]`, `expected a non-empty string, got ${got(item)}`);
-        return;
-      }
-      const problem = check?.(item);
-      if (problem !== undefined) add(`${path}[${i}]`, problem);
-    });
-  };
-
-  duration('tokenCacheTTLMs', o['tokenCacheTTLMs'], 0);
-  duration('allowedTTLMs', o['allowedTTLMs'], 0);
-  duration('deniedTTLMs', o['deniedTTLMs'], 0);
-  duration('reviewTimeoutMs', o['reviewTimeoutMs'], 1);
-  duration('staleIfErrorGraceMs', o['staleIfErrorGraceMs'], 0);
-  duration('clientCAReloadIntervalMs', o['clientCAReloadIntervalMs'], 0);
-  size('tokenCacheSize', o['tokenCacheSize']);
-  size('authorizationCacheSize', o['authorizationCacheSize']);
-
-  const retry = o['retry'];
-  if (retry !== undefined) {
-    if (typeof retry !== 'object' || retry === null || Array.isArray(retry)) {
-      add('retry', `expected an object, got ${got(retry)}`);
-    } else {
-      const r = retry as Record<string, unknown>;
-      for (const key of Object.keys(r)) {
-        if (!RETRY_KEYS.has(key))
-          add(`retry.${key}`, `unknown option; expected one of ${[...RETRY_KEYS].join(', ')}`);
-      }
-      duration('retry.initialDelayMs', r['initialDelayMs'], 0);
-      const factor = r['factor'];
-      if (
-        factor !== undefined &&
-        (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1 || factor > 10)
-      ) {
-        add('retry.factor', `expected a number from 1 to 10, got ${got(factor)}`);
-      }
-      const jitter = r['jitter'];
-      if (
-        jitter !== undefined &&
-        (typeof jitter !== 'number' || !Number.isFinite(jitter) || jitter < 0 || jitter > 1)
-      ) {
-        add('retry.jitter', `expected a number from 0 to 1, got ${got(jitter)}`);
-      }
-      const attempts = r['attempts'];
-      if (
-        attempts !== undefined &&
-        (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 1 || attempts > 20)
-      ) {
-        add('retry.attempts', `expected an integer from 1 to 20, got ${got(attempts)}`);
-      }
-    }
-  }
-
-  strings('audiences', o['audiences']);
-  strings('alwaysAllowGroups', o['alwaysAllowGroups']);
-  strings('alwaysAllowPaths', o['alwaysAllowPaths'], checkAlwaysAllowPath);
-
-  const caFile = o['clientCAFile'];
-  const ca = o['clientCA'];
-  if (caFile !== undefined && (typeof caFile !== 'string' || caFile === '')) {
-    add('clientCAFile', `expected a non-empty file path, got ${got(caFile)}`);
-  }
-  if (ca !== undefined && (typeof ca !== 'string' || !ca.includes('-----BEGIN CERTIFICATE-----'))) {
-    add(
-      'clientCA',
-      `expected PEM text with at least one "-----BEGIN CERTIFICATE-----" block, got ${typeof ca === 'string' ? 'text without one' : got(ca)}`,
-    );
-  }
-  if (caFile !== undefined && ca !== undefined) {
-    add('clientCA', 'expected either clientCAFile or clientCA, got both');
-  }
-
-  const anonymous = o['anonymous'];
-  if (anonymous !== undefined && typeof anonymous !== 'boolean')
-    add('anonymous', `expected a boolean, got ${got(anonymous)}`);
-
-  const audit = o['audit'];
-  if (
-    audit !== undefined &&
-    audit !== false &&
-    typeof audit !== 'function' &&
-    !(typeof audit === 'number' && Number.isInteger(audit) && audit >= 0 && audit <= 10)
-  ) {
-    add('audit', `expected a verbosity from 0 to 10, a function or false, got ${got(audit)}`);
-  }
-
-  const kc = o['kubeConfig'];
-  if (
-    kc !== undefined &&
-    (typeof kc !== 'object' ||
-      kc === null ||
-      typeof (kc as Record<string, unknown>)['applyToHTTPSOptions'] !== 'function' ||
-      typeof (kc as Record<string, unknown>)['getCurrentCluster'] !== 'function')
-  ) {
-    add('kubeConfig', `expected a @kubernetes/client-node KubeConfig, got ${got(kc)}`);
-  }
-  const rc = o['reviewClient'];
-  if (
-    rc !== undefined &&
-    (typeof rc !== 'object' ||
-      rc === null ||
-      typeof (rc as Record<string, unknown>)['tokenReview'] !== 'function' ||
-      typeof (rc as Record<string, unknown>)['subjectAccessReview'] !== 'function')
-  ) {
-    add(
-      'reviewClient',
-      `expected an object with tokenReview and subjectAccessReview functions, got ${got(rc)}`,
-    );
-  }
+export function validateAuthnAuthzOptions(resolved: ResolvedAuthnAuthzOptions): OptionProblem[] {
+  const problems = checkValue(SHAPE, resolved);
+  if (resolved.clientCAFile !== undefined && resolved.clientCA !== undefined)
+    problems.push({ path: 'clientCA', message: 'expected either clientCAFile or clientCA, got both' });
   return problems;
 }
 
-/** Validates, then resolves; throws `KDIAG_AUTHN_AUTHZ_INVALID_OPTIONS` listing every problem. */
-export function checkAuthnAuthzOptions(options: AuthnAuthzOptions | undefined): ResolvedAuthnAuthzOptions {
-  const problems = validateAuthnAuthzOptions(options);
-  if (problems.length > 0) {
-    const list = problems.map((p) => (p.path === '' ? p.message : `${p.path}: ${p.message}`)).join('; ');
-    throw new AuthnAuthzError(ERROR_CODES.INVALID_OPTIONS, `invalid authn-authz-filter options: ${list}`, {
-      problems,
-    });
-  }
-  return resolveAuthnAuthzOptions(options);
+/**
+ * resolve → validate → throws `KDIAG_AUTHN_AUTHZ_INVALID_OPTIONS` listing every problem. Options it
+ * returned are not validated a second time when passed back in.
+ */
+export function applyAuthnAuthzOptions(options?: AuthnAuthzOptions): ResolvedAuthnAuthzOptions {
+  return applyOptions(options, {
+    resolve: resolveAuthnAuthzOptions,
+    validate: validateAuthnAuthzOptions,
+    invalid: (problems) =>
+      new AuthnAuthzError(
+        AuthnAuthzErrorCode.INVALID_OPTIONS,
+        `invalid authn-authz-filter options: ${formatProblems(problems)}`,
+        { problems },
+      ),
+  });
 }

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { AuthnAuthzError, ERROR_CODES } from '../src/errors.ts';
+import { AuthnAuthzError, AuthnAuthzErrorCode } from '../src/errors.ts';
 import type { Decision } from '../src/decision.ts';
 import { req, testCore } from './support/fakes.ts';
 
 const refused = () =>
-  new AuthnAuthzError(ERROR_CODES.REVIEW_FAILED, 'tokenreviews request failed: connect ECONNREFUSED', {
-    details: { syscallCode: 'ECONNREFUSED' },
-  });
+  new AuthnAuthzError(
+    AuthnAuthzErrorCode.REVIEW_FAILED,
+    'tokenreviews request failed: connect ECONNREFUSED',
+    {
+      details: { syscallCode: 'ECONNREFUSED' },
+    },
+  );
 
 describe('authentication', () => {
   it('answers 401 Unauthorized without a review when there is no Authorization header', async () => {

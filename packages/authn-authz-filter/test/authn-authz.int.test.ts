@@ -2,6 +2,7 @@ import type { ControlPlane } from '@kubediag/envtest';
 import {
   bindAuthDelegator,
   createServiceAccount,
+  createTestCertificateAuthority,
   createToken,
   deleteServiceAccount,
   useControlPlane,
@@ -13,7 +14,6 @@ import type { AuthnAuthzOptions } from '../src/options.ts';
 import { getRequestUser } from '../src/user-info.ts';
 import { setupDiagnosticsIdentities, tokenKubeConfig, type DiagnosticsIdentities } from '@kubediag/envtest';
 import { recordingLogger } from './support/fakes.ts';
-import { createCa, issue } from './support/pki.ts';
 import { listenTls, requestTls } from './support/tls.ts';
 
 let cp: ControlPlane;
@@ -32,13 +32,14 @@ afterAll(async () => {
 async function serve(options: AuthnAuthzOptions = {}, kubeConfig: unknown = ids.operatorKc) {
   const logger = recordingLogger();
   const registry = new Registry();
-  const filter = await withAuthenticationAndAuthorization({ clientCA: cp.clientCaPem, ...options })({
+  const closable = await withAuthenticationAndAuthorization({ clientCA: cp.clientCaPem, ...options })({
     logger,
     registry,
     kubeConfig,
   });
+  closers.push(() => closable.close());
   const srv = await listenTls(
-    filter(logger, (req, res) => {
+    closable.filter(logger, (req, res) => {
       res.setHeader('X-User', getRequestUser(req)?.username ?? '');
       res.end('ok\n');
     }),
@@ -152,7 +153,8 @@ describe('against a real kube-apiserver', () => {
 
   it('answers 401 for a certificate from an unknown CA', async () => {
     const s = await serve();
-    const rogue = issue(createCa('rogue-ca'), '/CN=ops-admin/O=system:masters');
+    const rogueCa = await createTestCertificateAuthority('rogue-ca');
+    const rogue = await rogueCa.issue({ commonName: 'ops-admin', organizations: ['system:masters'] });
     expect(await s.get('/metrics', { clientCert: rogue })).toMatchObject({
       status: 401,
       body: 'Unauthorized\n',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthnAuthzError, ERROR_CODES } from '../src/errors.ts';
+import { AuthnAuthzError, AuthnAuthzErrorCode } from '../src/errors.ts';
 import { req, testCore } from './support/fakes.ts';
 
 describe('authorization', () => {
@@ -52,9 +52,13 @@ describe('authorization', () => {
     reviews.access.set('alice get /a', { allowed: true, denied: true });
     reviews.access.set(
       'alice get /b',
-      new AuthnAuthzError(ERROR_CODES.REVIEW_FORBIDDEN, 'subjectaccessreviews request failed with HTTP 403', {
-        details: { status: 403 },
-      }),
+      new AuthnAuthzError(
+        AuthnAuthzErrorCode.REVIEW_FORBIDDEN,
+        'subjectaccessreviews request failed with HTTP 403',
+        {
+          details: { status: 403 },
+        },
+      ),
     );
     const a = await core.decide(req('GET', '/a', 'Bearer tok'));
     const b = await core.decide(req('GET', '/b', 'Bearer tok'));

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AuthnAuthzError, ERROR_CODES } from '../src/errors.ts';
+import { AuthnAuthzError, AuthnAuthzErrorCode } from '../src/errors.ts';
 import type { SubjectAccessReviewStatus, TokenReviewStatus } from '../src/review-client.ts';
 import { createTokenHasher } from '../src/internal/token-hasher.ts';
 import { req, testCore } from './support/fakes.ts';
 
 const refused = () =>
-  new AuthnAuthzError(ERROR_CODES.REVIEW_FAILED, 'request failed: connect ECONNREFUSED', {
+  new AuthnAuthzError(AuthnAuthzErrorCode.REVIEW_FAILED, 'request failed: connect ECONNREFUSED', {
     details: { syscallCode: 'ECONNREFUSED' },
   });
 
@@ -123,12 +123,13 @@ describe('caching', () => {
     expect(reviews.sarCalls).toHaveLength(2);
   });
 
-  it('evicts the least recently used token beyond tokenCacheSize', async () => {
+  it('holds at most tokenCacheSize tokens, evicting tokens seen once before a token in use', async () => {
+    // 2 entries: one in probation, one protected.
     const { core, reviews } = testCore({ tokenCacheSize: 2 });
     for (const t of ['a', 'b', 'c']) reviews.user(t, `u-${t}`).allow(`u-${t}`, 'get', '/m');
-    for (const t of ['a', 'b', 'a', 'c', 'a', 'b']) await core.decide(req('GET', '/m', `Bearer ${t}`));
-    // a, b reviewed; a hit; c evicts b; a hit; b evicted earlier → reviewed again.
-    expect(reviews.tokenCalls.map((c) => c.token)).toEqual(['a', 'b', 'c', 'b']);
+    for (const t of ['a', 'a', 'b', 'c', 'a', 'b', 'c']) await core.decide(req('GET', '/m', `Bearer ${t}`));
+    // a reviewed, then used again (protected); b reviewed; c evicts b; a hit; b evicts c; c again.
+    expect(reviews.tokenCalls.map((c) => c.token)).toEqual(['a', 'b', 'c', 'b', 'c']);
   });
 
   it('keys the token cache by an HMAC that depends on the per-process key and the audiences, never the token', () => {
@@ -193,7 +194,7 @@ describe('stale-if-error', () => {
 
   it('does not paper over an apiserver that answers 403 (missing RBAC is not an outage)', async () => {
     const { core, clock, reviews } = await warm();
-    reviews.tokenFallback = new AuthnAuthzError(ERROR_CODES.REVIEW_FORBIDDEN, 'forbidden', {
+    reviews.tokenFallback = new AuthnAuthzError(AuthnAuthzErrorCode.REVIEW_FORBIDDEN, 'forbidden', {
       details: { status: 403 },
     });
     clock.advance(90_000);
@@ -202,7 +203,7 @@ describe('stale-if-error', () => {
 
   describe('a review refused with 401/403', () => {
     const forbidden = () =>
-      new AuthnAuthzError(ERROR_CODES.REVIEW_FORBIDDEN, 'tokenreviews request failed with HTTP 403', {
+      new AuthnAuthzError(AuthnAuthzErrorCode.REVIEW_FORBIDDEN, 'tokenreviews request failed with HTTP 403', {
         details: { status: 403 },
       });
 

@@ -2,23 +2,29 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../src/errors.ts';
+import { AuthnAuthzErrorCode } from '../src/errors.ts';
 import { fileClientCa, parseCaBundle, staticClientCa } from '../src/internal/client-ca.ts';
 import { filterWith } from '../src/filter.ts';
 import { getRequestUser } from '../src/user-info.ts';
 import { recordingLogger, testCore } from './support/fakes.ts';
-import type { KeyPair } from './support/pki.ts';
-import { createCa, issue } from './support/pki.ts';
+import {
+  createTestCertificateAuthority,
+  type TestCertificateAuthority,
+  type TestCertificateSubject,
+} from '@kubediag/envtest';
 import { listenTls, requestTls } from './support/tls.ts';
+import { waitFor } from './support/wait.ts';
 
-let trusted: KeyPair;
-let other: KeyPair;
+let trusted: TestCertificateAuthority;
+let other: TestCertificateAuthority;
 let dir: string;
+const alice: TestCertificateSubject = { commonName: 'alice' };
+const masters: TestCertificateSubject = { commonName: 'admin', organizations: ['system:masters'] };
 const closers: (() => Promise<void> | void)[] = [];
 
-beforeAll(() => {
-  trusted = createCa('trusted-client-ca');
-  other = createCa('unknown-client-ca');
+beforeAll(async () => {
+  trusted = await createTestCertificateAuthority('trusted-client-ca');
+  other = await createTestCertificateAuthority('unknown-client-ca');
   dir = mkdtempSync(join(tmpdir(), 'kubediag-ca-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,7 +48,9 @@ async function serve(clientCa: ReturnType<typeof staticClientCa>, tokenUser?: bo
 describe('client certificates', () => {
   it('authenticates a certificate of the client CA as CN with O as groups', async () => {
     const { url, reviews } = await serve(staticClientCa(trusted.certPem));
-    const res = await requestTls(`${url}/metrics`, { clientCert: issue(trusted, '/CN=alice/O=devs/O=ops') });
+    const res = await requestTls(`${url}/metrics`, {
+      clientCert: await trusted.issue({ commonName: 'alice', organizations: ['devs', 'ops'] }),
+    });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({
       username: 'alice',
@@ -60,7 +68,7 @@ describe('client certificates', () => {
     const { url, reviews } = await serve(staticClientCa(trusted.certPem));
     const res = await requestTls(`${url}/debug/flags/v`, {
       method: 'PUT',
-      clientCert: issue(trusted, '/CN=admin/O=system:masters'),
+      clientCert: await trusted.issue(masters),
     });
     expect(res.status).toBe(200);
     expect(reviews.sarCalls).toHaveLength(0);
@@ -69,7 +77,7 @@ describe('client certificates', () => {
   it('answers 401 for a certificate from an unknown CA', async () => {
     const { url } = await serve(staticClientCa(trusted.certPem));
     const res = await requestTls(`${url}/metrics`, {
-      clientCert: issue(other, '/CN=alice/O=system:masters'),
+      clientCert: await other.issue({ commonName: 'alice', organizations: ['system:masters'] }),
     });
     expect([res.status, res.body]).toEqual([401, 'Unauthorized\n']);
   });
@@ -77,18 +85,37 @@ describe('client certificates', () => {
   it('rejects a certificate without the clientAuth usage, and one without a CommonName', async () => {
     const { url } = await serve(staticClientCa(trusted.certPem));
     expect(
-      (await requestTls(`${url}/metrics`, { clientCert: issue(trusted, '/CN=alice', { eku: 'serverAuth' }) }))
+      (await requestTls(`${url}/metrics`, { clientCert: await trusted.issue(alice, { usage: 'server' }) }))
         .status,
     ).toBe(401);
     expect(
-      (await requestTls(`${url}/metrics`, { clientCert: issue(trusted, '/O=system:masters') })).status,
+      (
+        await requestTls(`${url}/metrics`, {
+          clientCert: await trusted.issue({ organizations: ['system:masters'] }),
+        })
+      ).status,
     ).toBe(401);
+  });
+
+  it('answers 401 for an expired certificate and for one not valid yet', async () => {
+    const { url } = await serve(staticClientCa(trusted.certPem));
+    const day = 86_400_000;
+    const expired = await trusted.issue(masters, {
+      notBefore: new Date(Date.now() - 2 * day),
+      notAfter: new Date(Date.now() - day),
+    });
+    const early = await trusted.issue(masters, {
+      notBefore: new Date(Date.now() + day),
+      notAfter: new Date(Date.now() + 2 * day),
+    });
+    expect((await requestTls(`${url}/metrics`, { clientCert: expired })).status).toBe(401);
+    expect((await requestTls(`${url}/metrics`, { clientCert: early })).status).toBe(401);
   });
 
   it('falls back to the bearer token when the certificate does not verify', async () => {
     const { url } = await serve(staticClientCa(trusted.certPem), true);
     const res = await requestTls(`${url}/metrics`, {
-      clientCert: issue(other, '/CN=alice'),
+      clientCert: await other.issue(alice),
       headers: { Authorization: 'Bearer tok' },
     });
     expect(res.status).toBe(200);
@@ -100,8 +127,7 @@ describe('client certificates', () => {
     const srv = await listenTls(filterWith(t.core, recordingLogger(), (_req, res) => void res.end('x')));
     closers.push(srv.close);
     expect(
-      (await requestTls(`${srv.url}/metrics`, { clientCert: issue(trusted, '/CN=admin/O=system:masters') }))
-        .status,
+      (await requestTls(`${srv.url}/metrics`, { clientCert: await trusted.issue(masters) })).status,
     ).toBe(401);
   });
 
@@ -111,36 +137,29 @@ describe('client certificates', () => {
     const log = recordingLogger();
     const ca = fileClientCa(file, 20, log);
     const { url } = await serve(ca);
-    const fromOther = issue(other, '/CN=alice');
+    const fromOther = await other.issue(alice);
     expect((await requestTls(`${url}/metrics`, { clientCert: fromOther })).status).toBe(401);
 
     writeFileSync(`${file}.tmp`, 'garbage');
     renameSync(`${file}.tmp`, file);
-    await until(() =>
+    await waitFor(() =>
       log.lines.some((l) => l.level === 'error' && l.msg.includes('keeping the previous client CA')),
     );
     expect(ca.current().generation).toBe(1);
 
     writeFileSync(`${file}.tmp`, other.certPem);
     renameSync(`${file}.tmp`, file);
-    await until(() => ca.current().generation === 2);
+    await waitFor(() => ca.current().generation === 2);
     expect((await requestTls(`${url}/metrics`, { clientCert: fromOther })).status).toBe(200);
-    expect((await requestTls(`${url}/metrics`, { clientCert: issue(trusted, '/CN=alice') })).status).toBe(
-      401,
-    );
+    expect((await requestTls(`${url}/metrics`, { clientCert: await trusted.issue(alice) })).status).toBe(401);
   });
 
   it('refuses to start with an unusable client CA', () => {
     expect(() => parseCaBundle('nothing here', 'clientCA')).toThrow(
-      expect.objectContaining({ code: ERROR_CODES.CLIENT_CA }),
+      expect.objectContaining({ code: AuthnAuthzErrorCode.CLIENT_CA }),
     );
     expect(() => fileClientCa(join(dir, 'missing.pem'), 0, recordingLogger())).toThrow(
       /cannot read clientCAFile/,
     );
   });
 });
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-}

@@ -217,9 +217,9 @@ describe('FilterProvider', () => {
     const registry = new Registry();
     const reviews = new FakeReviews().user('tok', 'alice').allow('alice', 'get', '/metrics');
     const provider = withAuthenticationAndAuthorization({ reviewClient: reviews, audit: false });
-    const filter = await provider({ logger: recordingLogger(), registry });
-    const srv = await listen(filter(recordingLogger(), echo([])));
-    closers.push(srv.close);
+    const closable = await provider({ logger: recordingLogger(), registry });
+    const srv = await listen(closable.filter(recordingLogger(), echo([])));
+    closers.push(() => closable.close(), srv.close);
     for (let i = 0; i < 3; i++)
       await request(`${srv.url}/metrics`, { headers: { Authorization: 'Bearer tok' } });
     await request(`${srv.url}/metrics`);

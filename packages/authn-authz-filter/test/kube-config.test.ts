@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ERROR_CODES } from '../src/errors.ts';
+import { AuthnAuthzErrorCode } from '../src/errors.ts';
 import { SERVICE_ACCOUNT_TOKEN_PATH, loadKubeConfig } from '../src/kube-config.ts';
 import { withAuthenticationAndAuthorization } from '../src/filter.ts';
 import { recordingLogger } from './support/fakes.ts';
@@ -27,7 +27,7 @@ current-context: ctx
 describe('kubernetes configuration', () => {
   it('fails with KDIAG_AUTHN_AUTHZ_NO_KUBECONFIG rather than falling back to localhost:8080', async () => {
     await expect(loadKubeConfig({ env: {}, serviceAccountPrefix: dir })).rejects.toMatchObject({
-      code: ERROR_CODES.NO_KUBECONFIG,
+      code: AuthnAuthzErrorCode.NO_KUBECONFIG,
       message: expect.stringContaining('no kubernetes configuration for token and subject access reviews'),
     });
   });
@@ -38,7 +38,7 @@ describe('kubernetes configuration', () => {
     try {
       const provider = withAuthenticationAndAuthorization();
       await expect(provider({ logger: recordingLogger() })).rejects.toMatchObject({
-        code: ERROR_CODES.NO_KUBECONFIG,
+        code: AuthnAuthzErrorCode.NO_KUBECONFIG,
       });
     } finally {
       vi.unstubAllEnvs();
@@ -57,7 +57,7 @@ describe('kubernetes configuration', () => {
 
   it('reports an unreadable KUBECONFIG with its path', async () => {
     await expect(loadKubeConfig({ env: { KUBECONFIG: join(dir, 'nope') } })).rejects.toMatchObject({
-      code: ERROR_CODES.INVALID_KUBECONFIG,
+      code: AuthnAuthzErrorCode.INVALID_KUBECONFIG,
       message: expect.stringContaining('cannot load KUBECONFIG'),
     });
   });
@@ -79,7 +79,7 @@ describe('kubernetes configuration', () => {
 
   it('rejects something that is not a KubeConfig', async () => {
     await expect(loadKubeConfig({ kubeConfig: { server: 'x' } })).rejects.toMatchObject({
-      code: ERROR_CODES.INVALID_KUBECONFIG,
+      code: AuthnAuthzErrorCode.INVALID_KUBECONFIG,
     });
     await expect(
       loadKubeConfig({ kubeConfig: { getCurrentCluster: () => null, applyToHTTPSOptions: async () => {} } }),

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../src/errors.ts';
+import { AuthnAuthzErrorCode } from '../src/errors.ts';
 import { createKubeReviewClient } from '../src/kube-review-client.ts';
 import { listen } from './support/http.ts';
 
@@ -104,7 +104,7 @@ describe('kube review client (HTTP boundary)', () => {
       );
     });
     const err = await client.tokenReview({ token: 't' }, signal()).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: ERROR_CODES.REVIEW_FORBIDDEN, details: { status: 403 } });
+    expect(err).toMatchObject({ code: AuthnAuthzErrorCode.REVIEW_FORBIDDEN, details: { status: 403 } });
     expect((err as Error).message).toContain('lacks RBAC to create tokenreviews.authentication.k8s.io');
     expect((err as Error).message).toContain('system:auth-delegator');
     expect((err as Error).message).toContain(
@@ -119,7 +119,7 @@ describe('kube review client (HTTP boundary)', () => {
       res.end('slow down');
     });
     await expect(client.tokenReview({ token: 't' }, signal())).rejects.toMatchObject({
-      code: ERROR_CODES.REVIEW_FAILED,
+      code: AuthnAuthzErrorCode.REVIEW_FAILED,
       details: { status: 429, retryAfterSeconds: 3 },
     });
   });
@@ -131,11 +131,11 @@ describe('kube review client (HTTP boundary)', () => {
       res.end(big ? JSON.stringify({ status: { reason: 'x'.repeat(2 << 20) } }) : '{"kind":"TokenReview"}');
     });
     await expect(client.tokenReview({ token: 't' }, signal())).rejects.toMatchObject({
-      code: ERROR_CODES.INVALID_REVIEW_RESPONSE,
+      code: AuthnAuthzErrorCode.INVALID_REVIEW_RESPONSE,
     });
     big = true;
     await expect(client.tokenReview({ token: 't' }, signal())).rejects.toMatchObject({
-      code: ERROR_CODES.INVALID_REVIEW_RESPONSE,
+      code: AuthnAuthzErrorCode.INVALID_REVIEW_RESPONSE,
       message: expect.stringContaining('larger than 1048576 bytes'),
     });
   });
@@ -147,7 +147,7 @@ describe('kube review client (HTTP boundary)', () => {
     const controller = new AbortController();
     const p = client.tokenReview({ token: 't' }, controller.signal);
     setTimeout(() => controller.abort(), 10);
-    await expect(p).rejects.toMatchObject({ code: ERROR_CODES.REVIEW_FAILED });
+    await expect(p).rejects.toMatchObject({ code: AuthnAuthzErrorCode.REVIEW_FAILED });
   });
 
   it('reports a refused connection with its syscall code', async () => {
@@ -155,7 +155,7 @@ describe('kube review client (HTTP boundary)', () => {
     await closers.pop()?.();
     void url;
     await expect(client.tokenReview({ token: 't' }, signal())).rejects.toMatchObject({
-      code: ERROR_CODES.REVIEW_FAILED,
+      code: AuthnAuthzErrorCode.REVIEW_FAILED,
       details: { syscallCode: 'ECONNREFUSED' },
     });
   });

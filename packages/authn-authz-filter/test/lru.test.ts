@@ -18,4 +18,17 @@ describe('Lru', () => {
     }
     expect(lru.size).toBe(8);
   });
+
+  it('keeps an Lru within its byte bound and refuses an entry larger than the bound', () => {
+    const evicted: string[] = [];
+    const lru = new Lru<string>(100, 10, (k) => evicted.push(k));
+    expect(lru.set('a', 'x', 4)).toBe(true);
+    expect(lru.set('b', 'x', 4)).toBe(true);
+    expect(lru.set('c', 'x', 4)).toBe(true);
+    expect([lru.size, lru.bytes, evicted]).toEqual([2, 8, ['a']]);
+    expect(lru.set('huge', 'x', 11)).toBe(false);
+    expect([lru.peek('huge'), lru.size, lru.bytes]).toEqual([undefined, 2, 8]);
+    expect(lru.delete('b')).toMatchObject({ value: 'x', size: 4 });
+    expect(lru.bytes).toBe(4);
+  });
 });

@@ -23,6 +23,7 @@ const events: AuditEvent[] = [];
 const registry = new Registry();
 let url: string;
 let closeServer: () => Promise<void>;
+let closeFilter: () => Promise<void>;
 let unseenA: string;
 let unseenB: string;
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
     createToken(cp.kubeConfig, ids.ns, 'reader'),
   ]);
   const operatorToken = await createToken(cp.kubeConfig, ids.ns, 'operator');
-  const filter = await withAuthenticationAndAuthorization({
+  const closable = await withAuthenticationAndAuthorization({
     tokenCacheTTLMs: TTL,
     allowedTTLMs: TTL,
     deniedTTLMs: TTL,
@@ -47,13 +48,15 @@ beforeAll(async () => {
     registry,
     kubeConfig: await tokenKubeConfig({ url: proxy.url, caPem: cp.caPem }, operatorToken),
   });
-  const srv = await listen(filter(recordingLogger(), (_req, res) => void res.end('ok\n')));
+  const srv = await listen(closable.filter(recordingLogger(), (_req, res) => void res.end('ok\n')));
   url = srv.url;
   closeServer = srv.close;
+  closeFilter = () => closable.close();
 });
 
 afterAll(async () => {
   await closeServer?.();
+  await closeFilter?.();
   await proxy?.close();
   await cp?.stop();
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AuthnAuthzError, ERROR_CODES, isAuthnAuthzError } from '../src/errors.ts';
+import { AuthnAuthzError, AuthnAuthzErrorCode, isAuthnAuthzError } from '../src/errors.ts';
 import { isRetryable, isUnavailable, withRetry } from '../src/internal/retry.ts';
-import { DEFAULT_AUTHN_AUTHZ_OPTIONS } from '../src/options.ts';
+import { resolveAuthnAuthzOptions } from '../src/options.ts';
 import { FakeClock, req, testCore } from './support/fakes.ts';
 
 const failed = (
@@ -10,14 +10,14 @@ const failed = (
       ? D
       : never
     : never,
-) => new AuthnAuthzError(ERROR_CODES.REVIEW_FAILED, 'request failed', { details });
+) => new AuthnAuthzError(AuthnAuthzErrorCode.REVIEW_FAILED, 'request failed', { details });
 
 function run(errors: unknown[], opts: { random?: () => number; timeout?: number } = {}) {
   const clock = new FakeClock();
   let calls = 0;
   const p = withRetry(
     {
-      backoff: DEFAULT_AUTHN_AUTHZ_OPTIONS.retry,
+      backoff: resolveAuthnAuthzOptions().retry,
       clock,
       random: opts.random ?? (() => 0),
       timeout: opts.timeout ?? 10_000,
@@ -60,11 +60,11 @@ describe('retry', () => {
 
   it('does not retry 401, 403, a refused connection or a malformed answer', async () => {
     for (const e of [
-      new AuthnAuthzError(ERROR_CODES.REVIEW_FORBIDDEN, 'x', { details: { status: 403 } }),
-      new AuthnAuthzError(ERROR_CODES.REVIEW_FORBIDDEN, 'x', { details: { status: 401 } }),
+      new AuthnAuthzError(AuthnAuthzErrorCode.REVIEW_FORBIDDEN, 'x', { details: { status: 403 } }),
+      new AuthnAuthzError(AuthnAuthzErrorCode.REVIEW_FORBIDDEN, 'x', { details: { status: 401 } }),
       failed({ syscallCode: 'ECONNREFUSED' }),
       failed({ status: 404 }),
-      new AuthnAuthzError(ERROR_CODES.INVALID_REVIEW_RESPONSE, 'x'),
+      new AuthnAuthzError(AuthnAuthzErrorCode.INVALID_REVIEW_RESPONSE, 'x'),
     ]) {
       const r = run([e, undefined]);
       await expect(r.p).rejects.toBe(e);
@@ -97,20 +97,22 @@ describe('retry', () => {
     );
     const d = await t.core.decide(req('GET', '/metrics', 'Bearer tok'));
     expect(d).toMatchObject({ status: 500, body: 'Authentication failed\n' });
-    expect(d.reason).toContain(ERROR_CODES.REVIEW_TIMEOUT);
+    expect(d.reason).toContain(AuthnAuthzErrorCode.REVIEW_TIMEOUT);
   });
 
   it('classifies outages (refused, reset, timeout, 5xx, 429) as unavailable, RBAC errors not', () => {
     expect(isUnavailable(failed({ syscallCode: 'ECONNREFUSED' }))).toBe(true);
     expect(isUnavailable(failed({ status: 503 }))).toBe(true);
     expect(isUnavailable(failed({ status: 429 }))).toBe(true);
-    expect(isUnavailable(new AuthnAuthzError(ERROR_CODES.REVIEW_TIMEOUT, 't'))).toBe(true);
+    expect(isUnavailable(new AuthnAuthzError(AuthnAuthzErrorCode.REVIEW_TIMEOUT, 't'))).toBe(true);
     expect(
-      isUnavailable(new AuthnAuthzError(ERROR_CODES.REVIEW_FORBIDDEN, 'f', { details: { status: 403 } })),
+      isUnavailable(
+        new AuthnAuthzError(AuthnAuthzErrorCode.REVIEW_FORBIDDEN, 'f', { details: { status: 403 } }),
+      ),
     ).toBe(false);
     expect(isUnavailable(failed({ status: 400 }))).toBe(false);
     expect(isUnavailable(new Error('x'))).toBe(false);
     expect(isRetryable(new Error('x'))).toBe(false);
-    expect(isAuthnAuthzError(failed({}), ERROR_CODES.REVIEW_FAILED)).toBe(true);
+    expect(isAuthnAuthzError(failed({}), AuthnAuthzErrorCode.REVIEW_FAILED)).toBe(true);
   });
 });

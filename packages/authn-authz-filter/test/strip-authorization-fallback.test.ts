@@ -5,7 +5,7 @@ import { listen, request } from './support/http.ts';
 // A Node release that keeps its header maps elsewhere: the filter must still remove the credential
 // everywhere and leave both maps readable.
 vi.mock('../src/internal/node-header-slots.ts', () => ({ nodeHeaderSlots: () => undefined }));
-const { stripAuthorization } = await import('../src/admit.ts');
+const { stripAuthorization } = await import('../src/strip-authorization.ts');
 
 describe('stripAuthorization without known Node internals', () => {
   it('removes the credential from rawHeaders, headers and headersDistinct', async () => {

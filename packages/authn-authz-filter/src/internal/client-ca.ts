@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { AuthnAuthzError, ERROR_CODES } from '../errors.ts';
+import { AuthnAuthzError, AuthnAuthzErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -10,7 +10,7 @@ export function parseCaBundle(pem: string, from: string): X509Certificate[] {
   const blocks = pem.match(PEM_CERT) ?? [];
   if (blocks.length === 0) {
     throw new AuthnAuthzError(
-      ERROR_CODES.CLIENT_CA,
+      AuthnAuthzErrorCode.CLIENT_CA,
       `client ca unusable: ${from} holds no PEM certificate; expected at least one "-----BEGIN CERTIFICATE-----" block`,
     );
   }
@@ -19,7 +19,7 @@ export function parseCaBundle(pem: string, from: string): X509Certificate[] {
       return new X509Certificate(block);
     } catch (cause) {
       throw new AuthnAuthzError(
-        ERROR_CODES.CLIENT_CA,
+        AuthnAuthzErrorCode.CLIENT_CA,
         `client ca unusable: certificate ${i + 1} of ${from} cannot be parsed`,
         {
           cause,
@@ -61,7 +61,7 @@ export function fileClientCa(file: string, intervalMs: number, logger: Logger): 
       text = readFileSync(file, 'utf8');
     } catch (cause) {
       throw new AuthnAuthzError(
-        ERROR_CODES.CLIENT_CA,
+        AuthnAuthzErrorCode.CLIENT_CA,
         `client ca unusable: cannot read clientCAFile ${JSON.stringify(file)}`,
         { cause },
       );

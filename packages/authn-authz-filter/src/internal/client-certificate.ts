@@ -47,7 +47,7 @@ export class ClientCertificateAuthenticator {
     this.#ca = ca;
   }
 
-  /** The verified user, or undefined for no certificate or one that does not verify (→ try a token). */
+  /** The verified user, or undefined for no certificate or one that does not verify (then a token is tried). */
   authenticate(
     peer: PeerCertificate | DetailedPeerCertificate | undefined | null,
     nowMs: number = Date.now(),

@@ -1,4 +1,4 @@
-import { AuthnAuthzError, ERROR_CODES } from '../errors.ts';
+import { AuthnAuthzError, AuthnAuthzErrorCode } from '../errors.ts';
 import type { Clock } from './clock.ts';
 
 /** Exponential backoff with jitter, as k8s.io/apimachinery's wait.Backoff. */
@@ -28,8 +28,9 @@ export function isRetryable(err: unknown): boolean {
  */
 export function isUnavailable(err: unknown): boolean {
   if (!(err instanceof AuthnAuthzError)) return false;
-  if (err.code === ERROR_CODES.REVIEW_TIMEOUT || err.code === ERROR_CODES.APISERVER_NOT_READY) return true;
-  if (err.code !== ERROR_CODES.REVIEW_FAILED) return false;
+  if (err.code === AuthnAuthzErrorCode.REVIEW_TIMEOUT || err.code === AuthnAuthzErrorCode.APISERVER_NOT_READY)
+    return true;
+  if (err.code !== AuthnAuthzErrorCode.REVIEW_FAILED) return false;
   const { status, syscallCode } = err.details;
   if (syscallCode !== undefined) return true;
   return status !== undefined && (status === 429 || status >= 500);
@@ -44,35 +45,45 @@ export interface RetryContext {
   /** Names the review in the timeout message, e.g. "tokenreview". */
   readonly what: string;
   readonly onRetry?: (err: unknown, attempt: number, delay: number) => void;
+  /** Aborts the review, its retries and its sleeps when the filter closes. */
+  readonly stop?: AbortSignal;
+  /** Narrows {@link isRetryable}: a transient failure this refuses ends the review at once. */
+  readonly retryable?: (err: unknown) => boolean;
 }
 
 /**
  * Runs `attempt` until it succeeds, fails with a non-transient error, runs out of attempts, or the
  * overall timeout passes. The AbortSignal given to each attempt fires at the overall deadline, so a
- * hung connection cannot hold a request longer than the timeout.
+ * hung connection cannot hold a request longer than the timeout, and when `stop` fires (then the
+ * review fails with `KDIAG_AUTHN_AUTHZ_CLOSED`).
  */
 export async function withRetry<T>(
   ctx: RetryContext,
   attempt: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  if (ctx.stop?.aborted === true) throw closed(ctx.what, undefined);
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ctx.timeout);
+  const abort = (): void => controller.abort();
+  const timer = setTimeout(abort, ctx.timeout);
   timer.unref();
+  ctx.stop?.addEventListener('abort', abort);
   const deadline = ctx.clock.now() + ctx.timeout;
-  const timedOut = (cause: unknown) =>
-    new AuthnAuthzError(
-      ERROR_CODES.REVIEW_TIMEOUT,
-      `${ctx.what} timed out: no answer from the apiserver within ${ctx.timeout}ms`,
-      { cause },
-    );
+  const aborted = (cause: unknown): AuthnAuthzError =>
+    ctx.stop?.aborted === true
+      ? closed(ctx.what, cause)
+      : new AuthnAuthzError(
+          AuthnAuthzErrorCode.REVIEW_TIMEOUT,
+          `${ctx.what} timed out: no answer from the apiserver within ${ctx.timeout}ms`,
+          { cause },
+        );
   let delay = ctx.backoff.initialDelayMs;
   try {
     for (let n = 1; ; n++) {
       try {
         return await attempt(controller.signal);
       } catch (err) {
-        if (controller.signal.aborted) throw timedOut(err);
-        if (n >= ctx.backoff.attempts || !isRetryable(err)) throw err;
+        if (controller.signal.aborted) throw aborted(err);
+        if (n >= ctx.backoff.attempts || !isRetryable(err) || ctx.retryable?.(err) === false) throw err;
         let wait = delay * (1 + ctx.random() * ctx.backoff.jitter);
         const retryAfter = err instanceof AuthnAuthzError ? err.details.retryAfterSeconds : undefined;
         if (retryAfter !== undefined) wait = Math.max(wait, retryAfter * 1000);
@@ -83,11 +94,18 @@ export async function withRetry<T>(
         try {
           await ctx.clock.sleep(wait, controller.signal);
         } catch {
-          throw timedOut(err);
+          throw aborted(err);
         }
       }
     }
   } finally {
     clearTimeout(timer);
+    ctx.stop?.removeEventListener('abort', abort);
   }
+}
+
+function closed(what: string, cause: unknown): AuthnAuthzError {
+  return new AuthnAuthzError(AuthnAuthzErrorCode.CLOSED, `${what} aborted: the filter was closed`, {
+    cause,
+  });
 }

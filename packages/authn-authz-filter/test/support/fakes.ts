@@ -1,10 +1,11 @@
+import type { AuthnAuthz } from '../../src/authn-authz.ts';
+import type { ClientCaSource } from '../../src/internal/client-ca.ts';
 import type { Clock } from '../../src/internal/clock.ts';
-import type { AuthnAuthz } from '../../src/authn-authz-core.ts';
-import { createCore } from '../../src/internal/core.ts';
+import { DecisionCore } from '../../src/internal/decision-core.ts';
 import type { FilterMetrics } from '../../src/metrics.ts';
 import { noopMetrics } from '../../src/metrics.ts';
 import type { AuthnAuthzOptions } from '../../src/options.ts';
-import { checkAuthnAuthzOptions } from '../../src/options.ts';
+import { applyAuthnAuthzOptions } from '../../src/options.ts';
 import type {
   ReviewClient,
   SubjectAccessReviewSpec,
@@ -31,7 +32,7 @@ export class FakeClock implements Clock {
 }
 
 export interface LogLine {
-  level: 'info' | 'error';
+  level: 'info' | 'warning' | 'error';
   v: number;
   msg: string;
   kv: KeyValues | undefined;
@@ -43,6 +44,7 @@ export function recordingLogger(verbosity = 10): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   const make = (): Logger => ({
     info: (msg, kv) => lines.push({ level: 'info', v: 0, msg, kv }),
+    warning: (msg, kv) => lines.push({ level: 'warning', v: 0, msg, kv }),
     error: (err, msg, kv) => lines.push({ level: 'error', v: 0, msg, kv, err }),
     V: (level): Verbose => ({
       enabled: level <= verbosity,
@@ -141,14 +143,14 @@ export function testCore(
   extra: {
     metrics?: FilterMetrics;
     reviews?: FakeReviews;
-    clientCa?: Parameters<typeof createCore>[1]['clientCa'];
+    clientCa?: ClientCaSource;
   } = {},
 ): TestCore {
   const clock = new FakeClock();
   const reviews = extra.reviews ?? new FakeReviews();
   const logger = recordingLogger();
-  const resolved = checkAuthnAuthzOptions({ audit: false, ...options });
-  const core = createCore(resolved, {
+  const resolved = applyAuthnAuthzOptions({ audit: false, ...options });
+  const core = new DecisionCore(resolved, {
     reviewClient: reviews,
     logger,
     metrics: extra.metrics ?? noopMetrics,

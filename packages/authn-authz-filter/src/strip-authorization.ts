@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { Decision } from './decision.ts';
 import { nodeHeaderSlots } from './internal/node-header-slots.ts';
 import { isHeaderName } from './request-attributes.ts';
-import { setRequestUser } from './user-info.ts';
 
 type HeaderMap = Record<string, unknown>;
 
@@ -62,17 +60,4 @@ export function stripAuthorization(req: IncomingMessage): void {
   if (distinct !== undefined && Object.hasOwn(distinct, 'authorization')) {
     req.headersDistinct = withoutAuthorization(distinct) as IncomingMessage['headersDistinct'];
   }
-}
-
-/**
- * Applies an allowing decision to a `node:http` request before its handler runs: removes the
- * credential and records the user for `getRequestUser(req)`. Returns `decision.allowed`; a rejected
- * request is left untouched (answer it with `decision.status` and `decision.body`). For framework
- * adapters (Fastify: `admit(request.raw, d)`).
- */
-export function admit(req: IncomingMessage, decision: Decision): boolean {
-  if (!decision.allowed) return false;
-  stripAuthorization(req);
-  if (decision.user !== undefined) setRequestUser(req, decision.user);
-  return true;
 }
