@@ -8,7 +8,8 @@ import { Agent, createServer, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { createDiscardLogger } from '@kubediag/klog';
-import { createDiagnosticsServer, generateSelfSignedCertificate } from '../src/index.ts';
+import { createDiagnosticsServer } from '../src/index.ts';
+import { generateSelfSignedCertificate } from '../src/self-signed.ts';
 
 function first(url: string): Promise<void> {
   const u = new URL(url);

@@ -14,7 +14,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Gauge, Registry } from 'prom-client';
 import { createDiscardLogger } from '@kubediag/klog';
-import { createDiagnosticsServer, generateSelfSignedCertificate, type Filter } from '../src/index.ts';
+import { createDiagnosticsServer, type Filter } from '../src/index.ts';
+import { generateSelfSignedCertificate } from '../src/self-signed.ts';
 
 const SERIES_PER_METRIC = 1000;
 const METRICS = 10;

@@ -1,8 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { tls } from './internal/node-tls.ts';
 import type { Logger } from './types.ts';
 import { DiagnosticsServerError, DiagnosticsServerErrorCode } from './errors.ts';
 
@@ -36,7 +36,7 @@ export async function readCertificatePair(certPath: string, keyPath: string): Pr
   const [cert, key] = await Promise.all([readFile(certPath), readFile(keyPath)]);
   // createSecureContext is what the server will use, so it is the authoritative check
   // (it throws "key values mismatch" for a key that does not belong to the certificate).
-  createSecureContext({ cert, key });
+  tls.createSecureContext({ cert, key });
   const fingerprint256 = new X509Certificate(cert).fingerprint256;
   return { cert, key, fingerprint256 };
 }
@@ -78,7 +78,7 @@ export class CertWatcher {
     } catch (err) {
       this.#o.counters?.readError();
       throw new DiagnosticsServerError(
-        DiagnosticsServerErrorCode.Certificate,
+        DiagnosticsServerErrorCode.CERTIFICATE,
         `loading serving certificate from ${this.#certPath} and ${this.#keyPath}: ${err instanceof Error ? err.message : String(err)}`,
         { cause: err },
       );
@@ -160,7 +160,7 @@ export class CertWatcher {
     if (cur !== undefined && cur.cert.equals(cert) && cur.key.equals(key)) return;
     let next: CertificatePair;
     try {
-      createSecureContext({ cert, key });
+      tls.createSecureContext({ cert, key });
       next = { cert, key, fingerprint256: new X509Certificate(cert).fingerprint256 };
     } catch (err) {
       this.#failed(err);

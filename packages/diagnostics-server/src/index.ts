@@ -1,23 +1,19 @@
-export { createDiagnosticsServer } from './server.ts';
-export type { DiagnosticsServer, HealthEndpoint } from './server.ts';
+export { createDiagnosticsServer } from './diagnostics-server.ts';
+export type { DiagnosticsServer, HealthEndpoint } from './diagnostics-server.ts';
 export type { ServingCertificateInfo } from './serving-certificate.ts';
-export {
-  DEFAULT_DIAGNOSTICS_SERVER_OPTIONS,
-  applyDiagnosticsServerOptions,
-  parseBindAddress,
-  resolveDiagnosticsServerOptions,
-  validateDiagnosticsServerOptions,
-} from './options.ts';
+export { resolveDiagnosticsServerOptions, validateDiagnosticsServerOptions } from './options.ts';
 export type {
-  DiagnosticsServerDefaults,
   DiagnosticsServerOptions,
-  ListenAddress,
   ResolvedDiagnosticsServerOptions,
+  ResolvedZPagesOptions,
   ZPagesOptions,
 } from './options.ts';
-export { DiagnosticsServerError, DiagnosticsServerErrorCode } from './errors.ts';
-export type { OptionProblem } from './errors.ts';
+export type { HealthProbeWatchdogOptions, ResolvedHealthProbeWatchdogOptions } from './watchdog/options.ts';
+export type { TlsVersionName } from './tls-config.ts';
+export { DiagnosticsServerError, DiagnosticsServerErrorCode, isDiagnosticsServerError } from './errors.ts';
+export type { OptionProblem } from '@kubediag/options';
 export type {
+  ClosableFilter,
   Filter,
   FilterContext,
   FilterProvider,
@@ -29,15 +25,3 @@ export type {
   Verbose,
   VerbosityControl,
 } from './types.ts';
-export { normalizeRequestTarget, cleanPath } from './path.ts';
-export type { NormalizedTarget } from './path.ts';
-export {
-  GO_CIPHER_SUITE_NAMES,
-  TLS_VERSION_NAMES,
-  ciphersFromGoNames,
-  tlsVersionFromGoName,
-} from './tls-config.ts';
-export type { CipherMapping, TlsVersionName } from './tls-config.ts';
-export { generateSelfSignedCertificate, certificateFingerprint } from './self-signed.ts';
-export type { GeneratedCertificate } from './self-signed.ts';
-export { REDACTED } from './handlers/zpages.ts';

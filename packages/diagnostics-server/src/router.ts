@@ -6,8 +6,6 @@ export interface Route {
   /** Exact path, or a subtree prefix ending in `/`. */
   readonly pattern: string;
   readonly handler: RequestHandler;
-  /** Wrapped by the filter (everything but the health endpoints). */
-  readonly filtered: boolean;
   /** Methods for `Allow` on 405/TRACE. */
   readonly allow: readonly string[];
 }
@@ -18,21 +16,24 @@ export type RouteMatch =
   | { kind: 'redirect'; location: string }
   | { kind: 'none' };
 
+/** controller-runtime's text for a path registered twice. */
+export function duplicatePathError(pattern: string): DiagnosticsServerError {
+  return new DiagnosticsServerError(
+    DiagnosticsServerErrorCode.DUPLICATE_PATH,
+    `can't register extra handler by duplicate path ${JSON.stringify(pattern)} on metrics http server`,
+  );
+}
+
 /**
  * A ServeMux-like table: exact paths win, then the longest subtree prefix. Registration refuses
- * duplicates with controller-runtime's texts.
+ * duplicates with controller-runtime's text.
  */
 export class Router {
   readonly #exact = new Map<string, Route>();
   readonly #subtrees: Route[] = [];
 
   add(route: Route): void {
-    if (this.has(route.pattern)) {
-      throw new DiagnosticsServerError(
-        DiagnosticsServerErrorCode.DuplicatePath,
-        `can't register extra handler by duplicate path ${JSON.stringify(route.pattern)} on metrics http server`,
-      );
-    }
+    if (this.has(route.pattern)) throw duplicatePathError(route.pattern);
     if (route.pattern.endsWith('/')) {
       this.#subtrees.push(route);
       this.#subtrees.sort((a, b) => b.pattern.length - a.pattern.length);
@@ -43,15 +44,6 @@ export class Router {
 
   has(pattern: string): boolean {
     return this.#exact.has(pattern) || this.#subtrees.some((r) => r.pattern === pattern);
-  }
-
-  /** First path segments of every route, sorted (for `/statusz`). */
-  paths(): string[] {
-    const firsts = new Set<string>();
-    for (const p of [...this.#exact.keys(), ...this.#subtrees.map((r) => r.pattern)]) {
-      firsts.add('/' + (p.split('/')[1] ?? ''));
-    }
-    return [...firsts].sort();
   }
 
   match(path: string, search: string): RouteMatch {

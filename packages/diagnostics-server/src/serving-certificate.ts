@@ -20,11 +20,11 @@ export interface ServingCertificateInfo {
 
 /** What {@link loadServingCertificate} needs from the resolved options. */
 export interface ServingCertificateOptions {
-  certDir: string | undefined;
-  certName: string;
-  keyName: string;
-  certReloadIntervalMs: number;
-  selfSignedNames: readonly string[];
+  readonly certDir?: string;
+  readonly certName: string;
+  readonly keyName: string;
+  readonly certReloadIntervalMs: number;
+  readonly selfSignedNames: readonly string[];
 }
 
 /** The initial pair, plus the watcher when it comes from a cert dir. */
@@ -103,7 +103,7 @@ export async function loadServingCertificate(
     return { cert: gen.certPem, key: gen.keyPem, info, watcher: undefined };
   } catch (err) {
     throw new DiagnosticsServerError(
-      DiagnosticsServerErrorCode.Certificate,
+      DiagnosticsServerErrorCode.CERTIFICATE,
       `generating self-signed certificate: ${err instanceof Error ? err.message : String(err)}`,
       { cause: err },
     );

@@ -1,4 +1,5 @@
-import { DEFAULT_CIPHERS, getCiphers, type SecureVersion } from 'node:tls';
+import type { SecureVersion } from 'node:tls';
+import { tls } from './internal/node-tls.ts';
 
 /** Go's `crypto/tls` version names, as accepted by component-base's `--tls-min-version`. */
 export type TlsVersionName = 'VersionTLS10' | 'VersionTLS11' | 'VersionTLS12' | 'VersionTLS13';
@@ -70,7 +71,7 @@ export type CipherMapping = { ok: true; ciphers: string | undefined } | { ok: fa
  */
 export function ciphersFromGoNames(names: readonly string[]): CipherMapping {
   if (names.length === 0) return { ok: true, ciphers: undefined };
-  const available = new Set(getCiphers().map((c) => c.toUpperCase()));
+  const available = new Set(tls.getCiphers().map((c) => c.toUpperCase()));
   const openssl: string[] = [];
   for (const name of names) {
     if (!GO_CIPHER_SUITES.has(name)) {
@@ -86,7 +87,7 @@ export function ciphersFromGoNames(names: readonly string[]): CipherMapping {
     }
     if (!openssl.includes(mapped)) openssl.push(mapped);
   }
-  const tls13 = DEFAULT_CIPHERS.split(':').filter((c) => c.startsWith('TLS_'));
+  const tls13 = tls.DEFAULT_CIPHERS.split(':').filter((c) => c.startsWith('TLS_'));
   if (openssl.length === 0) return { ok: true, ciphers: undefined };
   return { ok: true, ciphers: [...tls13, ...openssl].join(':') };
 }

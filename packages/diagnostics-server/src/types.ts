@@ -37,11 +37,22 @@ export interface FilterContext {
   kubeConfig?: unknown;
 }
 
+// The filter hook (Filter, ClosableFilter, FilterProvider) is declared structurally here and in
+// @kubediag/authn-authz-filter: neither package imports the other.
+
 /** Wraps one route's handler with authentication and authorization (controller-runtime's `Filter`). */
 export type Filter = (log: Logger, handler: RequestHandler) => RequestHandler;
 
+/** A filter with what releases the resources it holds (review connections, the client-CA reload timer). The host calls `close()` once, when it stops. */
+export interface ClosableFilter {
+  readonly filter: Filter;
+  close(): Promise<void>;
+}
+
 /** Builds the filter once at start; may throw or reject, which fails the start. */
-export type FilterProvider = (ctx: FilterContext) => Filter | Promise<Filter>;
+export type FilterProvider = (
+  ctx: FilterContext,
+) => Filter | ClosableFilter | Promise<Filter | ClosableFilter>;
 
 /**
  * A named health check (controller-runtime's `healthz.Checker`): resolve for healthy, throw or reject

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Registry } from 'prom-client';
-import { call, GOOD, startServer, type FilterRecord } from './helpers.ts';
+import { call } from './support/http-client.ts';
+import { GOOD, startServer, type FilterRecord } from './support/test-server.ts';
 import type { DiagnosticsServer } from '../src/index.ts';
 
 /** Opens a raw TLS connection and resolves with everything the server sent until it closed. */
@@ -104,6 +105,25 @@ describe('unit: bad input gets a clear status and nothing crashes', () => {
   it('answers 400 to a malformed request line', async () => {
     const result = await rawExchange(server, (s) => s.write('GARBAGE\r\n\r\n'));
     expect(result.data).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  // Go serves a request to its end before it answers the bad one behind it. The response before a bad
+  // request counts as in flight until its 'close': it must neither be cut nor overtaken by the 400.
+  it('answers 400 to a malformed request pipelined behind a good one, after the good one', async () => {
+    const result = await rawExchange(server, (s) =>
+      s.write(`GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n`),
+    );
+    expect(result.data).toMatch(
+      /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok[\s\S]*HTTP\/1\.1 400 Bad Request\r\n/,
+    );
+  });
+
+  it('answers 400 to a malformed request sent once the response before it has arrived', async () => {
+    const result = await rawExchange(server, (s) => {
+      s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      s.once('data', () => s.write('GARBAGE\r\n\r\n'));
+    });
+    expect(result.data).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*HTTP\/1\.1 400 Bad Request\r\n/);
   });
 
   it('answers 400 to OPTIONS * and other non-path targets', async () => {

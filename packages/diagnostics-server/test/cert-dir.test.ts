@@ -4,13 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { createLogger } from '@kubediag/klog';
-import { call, GOOD, peerCertificate, publishSecret, startServer } from './helpers.ts';
-import {
-  certificateFingerprint,
-  createDiagnosticsServer,
-  generateSelfSignedCertificate,
-  type DiagnosticsServer,
-} from '../src/index.ts';
+import { call, peerCertificate } from './support/http-client.ts';
+import { GOOD, startServer } from './support/test-server.ts';
+import { publishSecret } from '@kubediag/envtest';
+import { createDiagnosticsServer, type DiagnosticsServer } from '../src/index.ts';
+import { servingPair } from './support/certificates.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -41,14 +39,14 @@ describe('unit: serving certificate from a cert dir', { timeout: 20_000 }, () =>
 
   it('serves the pair from the dir and reloads it after a Secret-volume symlink swap without failing a request', async () => {
     const dir = await tempDir();
-    const first = generateSelfSignedCertificate();
-    const second = generateSelfSignedCertificate();
+    const first = await servingPair();
+    const second = await servingPair();
     await publishSecret(dir, 1, first);
     const registry = new Registry();
     // A long poll proves the directory watch, not the poll, picked the change up.
     ({ server } = await startServer({ certDir: dir, certReloadIntervalMs: 60_000, registry }));
     expect(server.servingCertificate()?.source).toBe('cert-dir');
-    expect((await peerCertificate(server)).fingerprint256).toBe(certificateFingerprint(first.certPem));
+    expect((await peerCertificate(server)).fingerprint256).toBe(first.fingerprint256);
 
     let failures = 0;
     let scrapes = 0;
@@ -61,14 +59,12 @@ describe('unit: serving certificate from a cert dir', { timeout: 20_000 }, () =>
       }
     })();
     await publishSecret(dir, 2, second);
-    await waitFor(
-      async () => (await peerCertificate(server!)).fingerprint256 === certificateFingerprint(second.certPem),
-    );
+    await waitFor(async () => (await peerCertificate(server!)).fingerprint256 === second.fingerprint256);
     running = false;
     await loop;
     expect(scrapes).toBeGreaterThan(0);
     expect(failures).toBe(0);
-    expect(server.servingCertificate()?.fingerprint256).toBe(certificateFingerprint(second.certPem));
+    expect(server.servingCertificate()?.fingerprint256).toBe(second.fingerprint256);
     expect(await registry.getSingleMetricAsString('certwatcher_read_certificate_total')).toMatch(
       /certwatcher_read_certificate_total 2/,
     );
@@ -76,8 +72,8 @@ describe('unit: serving certificate from a cert dir', { timeout: 20_000 }, () =>
 
   it('keeps the old certificate when a reload finds a broken pair, and picks up a fixed one from the poll', async () => {
     const dir = await tempDir();
-    const first = generateSelfSignedCertificate();
-    const other = generateSelfSignedCertificate();
+    const first = await servingPair();
+    const other = await servingPair();
     await writeFile(join(dir, 'tls.crt'), first.certPem);
     await writeFile(join(dir, 'tls.key'), first.keyPem);
     const lines: string[] = [];
@@ -87,21 +83,19 @@ describe('unit: serving certificate from a cert dir', { timeout: 20_000 }, () =>
     // A key that does not match the certificate.
     await writeFile(join(dir, 'tls.key'), other.keyPem);
     await waitFor(async () => lines.some((l) => l.includes('keeping the previous one')));
-    expect((await peerCertificate(server)).fingerprint256).toBe(certificateFingerprint(first.certPem));
+    expect((await peerCertificate(server)).fingerprint256).toBe(first.fingerprint256);
     expect((await call(server, { path: '/metrics', headers: GOOD })).status).toBe(200);
     expect(await registry.getSingleMetricAsString('certwatcher_read_certificate_errors_total')).not.toMatch(
       / 0$/,
     );
     await writeFile(join(dir, 'tls.crt'), other.certPem);
-    await waitFor(
-      async () => (await peerCertificate(server!)).fingerprint256 === certificateFingerprint(other.certPem),
-    );
+    await waitFor(async () => (await peerCertificate(server!)).fingerprint256 === other.fingerprint256);
   });
 
   it('fails the start when the dir holds an invalid pair', async () => {
     const dir = await tempDir();
-    const a = generateSelfSignedCertificate();
-    const b = generateSelfSignedCertificate();
+    const a = await servingPair();
+    const b = await servingPair();
     await writeFile(join(dir, 'tls.crt'), a.certPem);
     await writeFile(join(dir, 'tls.key'), b.keyPem);
     const s = createDiagnosticsServer({
@@ -116,7 +110,7 @@ describe('unit: serving certificate from a cert dir', { timeout: 20_000 }, () =>
 
   it('generates a certificate when only one of the two files exists, like controller-runtime', async () => {
     const dir = await tempDir();
-    await writeFile(join(dir, 'tls.crt'), generateSelfSignedCertificate().certPem);
+    await writeFile(join(dir, 'tls.crt'), (await servingPair()).certPem);
     ({ server } = await startServer({ certDir: dir, registry: new Registry() }));
     expect(server.servingCertificate()?.source).toBe('self-signed');
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect as tlsConnect } from 'node:tls';
 import { Registry } from 'prom-client';
-import { startServer, type FilterRecord } from './helpers.ts';
+import { startServer, type FilterRecord } from './support/test-server.ts';
 import type { DiagnosticsServer } from '../src/index.ts';
 
 /** Sends a raw CONNECT request and resolves with everything the server sent before closing. */

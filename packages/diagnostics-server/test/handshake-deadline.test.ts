@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect as netConnect } from 'node:net';
 import { Registry } from 'prom-client';
-import { startServer } from './helpers.ts';
+import { startServer } from './support/test-server.ts';
 import type { DiagnosticsServer } from '../src/index.ts';
 
 /** Opens a plain TCP connection to the TLS port, writes `bytes`, resolves when the server closes it. */
@@ -19,13 +19,14 @@ function closedByServer(server: DiagnosticsServer, bytes: Buffer | string): Prom
 
 // With a 'clientError' listener installed, Node leaves a TLS handshake timeout to it; writing an
 // HTTP answer into a socket whose handshake never completed kept the connection open forever (found
-// by the connection-limits test: idle TCP connections could hold every slot of maxConnections).
-describe('unit: connections that never finish the TLS handshake are cut by headersTimeoutMs', () => {
+// by the connection-limits test: idle TCP connections could hold every slot of maxConnections). The
+// deadline is tlsHandshakeTimeoutMs since issue 16 (it was headersTimeoutMs, 32 s by default).
+describe('unit: connections that never finish the TLS handshake are cut by tlsHandshakeTimeoutMs', () => {
   let server: DiagnosticsServer;
   let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ server, stop } = await startServer({ registry: new Registry(), headersTimeoutMs: 300 }));
+    ({ server, stop } = await startServer({ registry: new Registry(), tlsHandshakeTimeoutMs: 300 }));
   });
   afterAll(async () => {
     await stop();
@@ -40,7 +41,7 @@ describe('unit: connections that never finish the TLS handshake are cut by heade
     expect(await closedByServer(server, partialHello)).toBe(true);
   });
 
-  it('closes a connection that speaks plain HTTP to the TLS port', async () => {
+  it("closes a connection that speaks plain HTTP to the TLS port (after Go's 400: go-parity.test.ts)", async () => {
     expect(await closedByServer(server, 'GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n')).toBe(true);
   });
 });

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { createDiscardLogger, createLogger } from '@kubediag/klog';
-import { call, GOOD, startServer } from './helpers.ts';
-import { createDiagnosticsServer, generateSelfSignedCertificate } from '../src/index.ts';
+import { call } from './support/http-client.ts';
+import { GOOD, startServer } from './support/test-server.ts';
+import { createTestCertificateAuthority } from '@kubediag/envtest';
+import { createDiagnosticsServer } from '../src/index.ts';
 
 function handshake(
   url: string,
@@ -137,8 +139,8 @@ describe('unit: lifecycle and TLS', () => {
 
   it('requests a client certificate against the client CA and leaves the decision to the filter', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdiag-ca-'));
-    const ca = generateSelfSignedCertificate();
-    await writeFile(join(dir, 'ca.crt'), ca.caPem);
+    const ca = await createTestCertificateAuthority('kubediag-client-ca');
+    await writeFile(join(dir, 'ca.crt'), ca.certPem);
     let authorized: boolean | undefined;
     const s = createDiagnosticsServer({
       bindAddress: '127.0.0.1:0',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanPath, normalizeRequestTarget } from '../src/index.ts';
+import { cleanPath, normalizeRequestTarget } from '../src/path.ts';
 
 describe('unit: request-target normalization', () => {
   it.each([

@@ -8,16 +8,17 @@ import { Counter, Registry } from 'prom-client';
 import { createDiscardLogger } from '@kubediag/klog';
 import { useControlPlane } from '@kubediag/envtest';
 import { withAuthenticationAndAuthorization } from '@kubediag/authn-authz-filter';
-import {
-  certificateFingerprint,
-  createDiagnosticsServer,
-  generateSelfSignedCertificate,
-  type DiagnosticsServer,
-} from '../src/index.ts';
+import { createDiagnosticsServer, type DiagnosticsServer } from '../src/index.ts';
+import { servingPair, type ServingPair } from './support/certificates.ts';
 import { setupDiagnosticsIdentities, type DiagnosticsIdentities } from '@kubediag/envtest';
-import { publishSecret } from './helpers.ts';
+import { publishSecret } from '@kubediag/envtest';
 import { startPrometheus, type RunningPrometheus } from '@kubediag/envtest';
 import { waitFor } from './support/exec.ts';
+
+/** Both CAs in one PEM bundle; each PEM may lack its final newline, which Go's PEM reader needs. */
+function bundle(...pairs: ServingPair[]): string {
+  return pairs.map((p) => `${p.caPem.trimEnd()}\n`).join('');
+}
 
 function servedFingerprint(server: DiagnosticsServer): Promise<string> {
   const u = new URL(server.url!);
@@ -58,10 +59,11 @@ describe('integration: a real Prometheus scrapes /metrics over HTTPS with a Serv
   let rotating: DiagnosticsServer;
   let prom: RunningPrometheus;
   let certDir: string;
-  const first = generateSelfSignedCertificate();
-  const second = generateSelfSignedCertificate();
+  let first: ServingPair;
+  let second: ServingPair;
 
   beforeAll(async () => {
+    [first, second] = await Promise.all([servingPair(), servingPair()]);
     const cp = await useControlPlane();
     ids = await setupDiagnosticsIdentities(cp);
     const registry = new Registry();
@@ -96,7 +98,7 @@ describe('integration: a real Prometheus scrapes /metrics over HTTPS with a Serv
       { name: 'reader', target: target(server), token: ids.readerToken, caPem: ca },
       { name: 'nobody', target: target(server), token: ids.nobodyToken, caPem: ca },
       // Trusts both CAs, as a CA bundle does during a rotation.
-      { name: 'rotate', target: target(rotating), token: ids.readerToken, caPem: first.caPem + second.caPem },
+      { name: 'rotate', target: target(rotating), token: ids.readerToken, caPem: bundle(first, second) },
     ]);
   });
   afterAll(async () => {
@@ -131,9 +133,9 @@ describe('integration: a real Prometheus scrapes /metrics over HTTPS with a Serv
     await waitFor('rotate target up', async () =>
       (await prom.targets()).find((x) => x.job === 'rotate')?.health === 'up' ? true : undefined,
     );
-    expect(await servedFingerprint(rotating)).toBe(certificateFingerprint(first.certPem));
+    expect(await servedFingerprint(rotating)).toBe(first.fingerprint256);
 
-    const ca = first.caPem + second.caPem;
+    const ca = bundle(first, second);
     let running = true;
     const statuses: (number | string)[] = [];
     const loop = (async () => {
@@ -143,7 +145,7 @@ describe('integration: a real Prometheus scrapes /metrics over HTTPS with a Serv
     await new Promise((r) => setTimeout(r, 1500));
     await publishSecret(certDir, 2, second);
     await waitFor('new certificate served', async () =>
-      (await servedFingerprint(rotating)) === certificateFingerprint(second.certPem) ? true : undefined,
+      (await servedFingerprint(rotating)) === second.fingerprint256 ? true : undefined,
     );
     // Let Prometheus scrape a few times with the new certificate.
     await new Promise((r) => setTimeout(r, 3500));

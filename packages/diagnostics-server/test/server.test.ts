@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry, Counter, openMetricsContentType, type OpenMetricsContentType } from 'prom-client';
 import { createDiscardLogger, createLogger, getVerbosityControl } from '@kubediag/klog';
-import { call, GOOD, startServer, type FilterRecord } from './helpers.ts';
+import { call } from './support/http-client.ts';
+import { GOOD, startServer, type FilterRecord } from './support/test-server.ts';
 import type { DiagnosticsServer } from '../src/index.ts';
 
 describe('unit: secure diagnostics server', () => {

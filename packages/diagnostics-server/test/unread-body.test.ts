@@ -3,7 +3,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { Registry } from 'prom-client';
-import { startServer } from './helpers.ts';
+import { GOOD, REFUSALS, serverForAll, startServer } from './support/test-server.ts';
 import { RawConnection } from './support/raw-connection.ts';
 import { MAX_UNREAD_BODY_BYTES } from '../src/internal/unread-body.ts';
 import type { DiagnosticsServer, DiagnosticsServerOptions } from '../src/index.ts';
@@ -15,19 +15,27 @@ const HEALTHZ = 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n';
 interface Mode {
   name: string;
   options: DiagnosticsServerOptions;
-  /** A request whose body nothing reads, and the answer it gets. */
+  /** A request whose body nothing reads, its credentials, and the answer it gets. */
   method: 'POST' | 'GET';
+  headers: Readonly<Record<string, string>>;
   status: number;
 }
 
 const MODES: Mode[] = [
-  // The filter answers 401 without reading the body.
-  { name: 'secure: the filter refuses a request without a token', options: {}, method: 'POST', status: 401 },
-  // The /metrics handler never reads a body.
+  // The filter allows it, and the /metrics handler never reads a body. (A refused request closes its
+  // connection whatever its body: see the test after these.)
+  {
+    name: 'secure: /metrics, allowed, ignores the body',
+    options: {},
+    method: 'GET',
+    headers: GOOD,
+    status: 200,
+  },
   {
     name: 'insecure: /metrics ignores the body',
     options: { secureServing: false, filterProvider: null },
     method: 'GET',
+    headers: {},
     status: 200,
   },
 ];
@@ -53,8 +61,11 @@ describe.each(MODES)('unit: a request body nobody reads ($name)', (mode) => {
     await stop();
   });
 
+  const credentials = Object.entries(mode.headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   const head = (path: string, header: string): string =>
-    `${mode.method} ${path} HTTP/1.1\r\nHost: localhost\r\n${header}\r\n\r\n`;
+    `${mode.method} ${path} HTTP/1.1\r\nHost: localhost\r\n${credentials}${header}\r\n\r\n`;
 
   // Larger than the request's buffer, so the body is still arriving when the answer is written (a
   // small body sent with the head may be complete by then: there was nothing to settle).
@@ -145,7 +156,7 @@ describe.each(MODES)('unit: a request body nobody reads ($name)', (mode) => {
     }
   });
 
-  it('lets a keep-alive node:http client reuse its connection after a refused upload', async () => {
+  it('lets a keep-alive node:http client reuse its connection after an upload nobody reads', async () => {
     const url = new URL(server.url!);
     const secure = url.protocol === 'https:';
     const agent = secure
@@ -160,7 +171,7 @@ describe.each(MODES)('unit: a request body nobody reads ($name)', (mode) => {
           method: mode.method,
           path: '/metrics',
           // Set, not left to node:http: it sends a GET body without any framing.
-          headers: { 'Content-Length': String(body.length) },
+          headers: { ...mode.headers, 'Content-Length': String(body.length) },
           agent,
         });
         req.once('error', reject);
@@ -182,4 +193,32 @@ describe.each(MODES)('unit: a request body nobody reads ($name)', (mode) => {
       agent.destroy();
     }
   });
+});
+
+// A refused request (401 without a token, 403 denied) closes its connection: Go's server kept it
+// alive, and a client that was refused held its slot for the whole idle timeout (91 s measured).
+// Its body is never read to keep the connection.
+describe('unit: a refused request body', () => {
+  const started = serverForAll();
+
+  it.each(REFUSALS)(
+    'answers a request $name with Connection: close and does not read the body',
+    async ({ header, status }) => {
+      const c = await RawConnection.open(started.server);
+      try {
+        const size = 200 * KiB;
+        await c.write(
+          `POST /metrics HTTP/1.1\r\nHost: localhost\r\n${header}Content-Length: ${size}\r\n\r\n`,
+        );
+        const first = await c.answer();
+        expect(first?.status).toBe(status);
+        expect(first?.headers.connection).toBe('close');
+        // Go's length, not chunked (writeGoHttpError).
+        expect(first?.headers['content-length']).toBe(String(first?.body.length));
+        expect(await c.closedByServer()).toBe(true);
+      } finally {
+        c.close();
+      }
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect as netConnect } from 'node:net';
 import { Registry } from 'prom-client';
-import { startServer } from './helpers.ts';
+import { startServer } from './support/test-server.ts';
 import type { DiagnosticsServer } from '../src/index.ts';
 
 /**

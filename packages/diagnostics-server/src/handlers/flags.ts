@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { glogSetter } from '@kubediag/klog';
+import { glogSetter } from '@kubediag/klog/internal';
 import type { RequestHandler, VerbosityControl } from '../types.ts';
 
 /** kube-apiserver's `writePlainText`: text/plain without charset, nosniff, Println (trailing newline). */

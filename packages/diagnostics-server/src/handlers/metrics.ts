@@ -1,27 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { writeGoHttpError } from '@kubediag/options';
 import type { Logger, MetricsRegistry, RequestHandler } from '../types.ts';
-import { httpError, methodNotAllowed, options } from '../internal/respond.ts';
+import { methodNotAllowed, options } from '../internal/respond.ts';
+import { MetricsBody, type FinishedBody } from '../exposition/metrics-body.ts';
+import {
+  isOpenMetrics,
+  negotiateExposition,
+  openMetricsOnly,
+  type Exposition,
+} from '../exposition/negotiate.ts';
+import { isSliceable, RenderAborted, renderInSlices } from '../exposition/render-in-slices.ts';
 
-const gzipAsync = promisify(gzip);
-
-/** prom-client's `openMetricsContentType`. */
-const OPENMETRICS = 'application/openmetrics-text';
 const ALLOW = ['GET', 'HEAD', 'OPTIONS'] as const;
-
-/** True when the Accept header admits `type` (`type/sub`, `type/*`, `*\/*`) with q > 0. */
-export function accepts(accept: string | undefined, mediaType: string): boolean {
-  if (accept === undefined || accept.trim() === '') return true;
-  const [type] = mediaType.split('/');
-  for (const part of accept.split(',')) {
-    const [range = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith('q='));
-    if (q !== undefined && !(Number(q.slice(2)) > 0)) continue;
-    if (range === mediaType || range === '*/*' || range === `${type}/*`) return true;
-  }
-  return false;
-}
 
 /** True when Accept-Encoding admits gzip with q > 0. */
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
@@ -36,11 +26,14 @@ export function acceptsGzip(acceptEncoding: string | undefined): boolean {
 }
 
 /**
- * `/metrics`: the registry in its own exposition format. prom-client renders one format per registry
- * (and its OpenMetrics rendering renames counters in place), so switching a shared registry's format per
- * request would corrupt concurrent scrapes. The format is therefore chosen by the registry
- * (`new Registry(openMetricsContentType)` for OpenMetrics); `Accept` is checked against it: a client that
- * excludes that format gets 406 instead of a body it cannot parse. Prometheus accepts both.
+ * `/metrics`. A prom-client Registry is written here, in slices that let the event loop run between
+ * them, byte-identical to its `metrics()`:
+ * - a registry in the text format (prom-client's default) answers in the format the scraper prefers,
+ *   as Go's promhttp with `EnableOpenMetrics` does: OpenMetrics for Prometheus (which then stores
+ *   exemplars), the text format for everyone else;
+ * - a registry made for OpenMetrics (`openMetricsContentType`) always answers OpenMetrics, whose
+ *   counter names it was written for; a client whose Accept excludes it gets 406.
+ * Any other object with `metrics()` and `contentType` is answered with what `metrics()` returns.
  */
 export function createMetricsHandler(
   registry: MetricsRegistry,
@@ -50,34 +43,53 @@ export function createMetricsHandler(
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'OPTIONS') return options(res, ALLOW);
     if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, ALLOW);
-    const contentType = registry.contentType;
-    const isOpenMetrics = contentType.startsWith(OPENMETRICS);
-    if (isOpenMetrics && !accepts(req.headers.accept, OPENMETRICS)) {
-      return httpError(res, 406, `this server exposes ${OPENMETRICS} only; the Accept header excludes it`);
+    const accept = req.headers.accept;
+    const exposition: Exposition | undefined = isOpenMetrics(registry.contentType)
+      ? openMetricsOnly(accept, registry.contentType)
+      : isSliceable(registry)
+        ? negotiateExposition(accept)
+        : { format: 'text', contentType: registry.contentType };
+    if (exposition === undefined) {
+      return writeGoHttpError(
+        res,
+        406,
+        'this server exposes application/openmetrics-text only; the Accept header excludes it',
+      );
     }
-    let body: string;
+    const gzipFrom = acceptsGzip(req.headers['accept-encoding']) ? gzipMinBytes : undefined;
+    let finished: FinishedBody;
     try {
-      body = await registry.metrics();
+      finished = await render(registry, exposition, gzipFrom, () => res.destroyed);
     } catch (err) {
+      if (err instanceof RenderAborted) return;
       // promhttp's HTTPErrorOnError: 500 with the gather error.
       log.error(err, 'error gathering metrics');
-      return httpError(res, 500, `An error has occurred while serving metrics:\n\n${errorText(err)}`);
+      return writeGoHttpError(res, 500, `An error has occurred while serving metrics:\n\n${errorText(err)}`);
     }
-    res.setHeader('Content-Type', contentType);
+    res.setHeader('Content-Type', exposition.contentType);
     res.setHeader('Vary', 'Accept-Encoding');
-    if (body.length >= gzipMinBytes && acceptsGzip(req.headers['accept-encoding'])) {
-      // zlib runs on the libuv pool, so a large scrape does not block the event loop while compressing.
-      const zipped = await gzipAsync(body);
-      res.setHeader('Content-Encoding', 'gzip');
-      res.setHeader('Content-Length', zipped.length);
-      res.end(zipped);
-      return;
-    }
-    // One UTF-8 encode, reused for the length and the write.
-    const buf = Buffer.from(body);
-    res.setHeader('Content-Length', buf.length);
-    res.end(buf);
+    if (finished.gzipped) res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader('Content-Length', finished.body.length);
+    res.end(finished.body);
   };
+}
+
+/** The body of one answer: rendered in slices when the registry allows it, else its `metrics()` text. */
+async function render(
+  registry: MetricsRegistry,
+  exposition: Exposition,
+  gzipFrom: number | undefined,
+  aborted: () => boolean,
+): Promise<FinishedBody> {
+  const body = new MetricsBody(gzipFrom);
+  try {
+    if (isSliceable(registry)) await renderInSlices(registry, exposition.format, body, aborted);
+    else body.write(await registry.metrics());
+    return await body.finish();
+  } catch (err) {
+    body.discard();
+    throw err;
+  }
 }
 
 function errorText(err: unknown): string {

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomInt } from 'node:crypto';
 import type { RequestHandler } from '../types.ts';
-import { httpError, methodNotAllowed, options } from '../internal/respond.ts';
+import { writeGoHttpError } from '@kubediag/options';
+import { methodNotAllowed, options } from '../internal/respond.ts';
 
 const ALLOW = ['GET', 'HEAD', 'OPTIONS'] as const;
 const WARNING =
@@ -81,7 +82,7 @@ function header(component: string, page: string): string {
 }
 
 function writeNegotiationError(res: ServerResponse, kind: string): void {
-  httpError(
+  writeGoHttpError(
     res,
     406,
     `none of the accepted media types is served; use text/plain or application/json;g=${GROUP};v=${VERSION};as=${kind}`,

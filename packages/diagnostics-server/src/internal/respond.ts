@@ -1,29 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { writeGoHttpError } from '@kubediag/options';
 import type { RequestHandler } from '../types.ts';
 
-/**
- * Go's `http.Error`: text/plain; charset=utf-8, nosniff, body + `\n`. Used for every error answer so
- * clients see the texts the Go components give.
- */
-export function httpError(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  headers?: Record<string, string>,
-): void {
-  if (res.headersSent) {
-    // Too late for a status: cut the response so the client sees a truncated body, not a success.
-    res.destroy();
-    return;
-  }
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  if (headers !== undefined) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.end(body + '\n');
-}
-
-/** A plain-text answer without the trailing newline logic of {@link httpError}. */
+/** A plain-text answer, as written (no trailing newline added, unlike `writeGoHttpError`). */
 export function sendText(
   res: ServerResponse,
   status: number,
@@ -38,7 +17,7 @@ export function sendText(
 
 /** 405 with an `Allow` header. */
 export function methodNotAllowed(res: ServerResponse, allow: readonly string[]): void {
-  httpError(res, 405, 'method not allowed', { Allow: allow.join(', ') });
+  writeGoHttpError(res, 405, 'method not allowed', { Allow: allow.join(', ') });
 }
 
 /** 204 answer to OPTIONS listing the methods of a route. */

@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { DiagnosticsServer } from '../../src/index.ts';
 
 /** One answer read off a raw connection. */
@@ -8,6 +8,13 @@ export interface RawAnswer {
   /** Header names lowercased; repeated headers joined with `, `. */
   headers: Record<string, string>;
   body: string;
+}
+
+export interface RawConnectionOptions {
+  /** The source address, e.g. `127.0.0.2` to be another client than `127.0.0.1`. */
+  readonly localAddress?: string;
+  /** More TLS client options (`maxVersion`, ...). */
+  readonly tls?: Omit<ConnectionOptions, 'host' | 'port'>;
 }
 
 /**
@@ -37,15 +44,30 @@ export class RawConnection {
     socket.on('error', ended);
   }
 
-  static open(server: DiagnosticsServer): Promise<RawConnection> {
-    const url = new URL(server.url!);
+  static open(server: DiagnosticsServer, options: RawConnectionOptions = {}): Promise<RawConnection> {
+    return RawConnection.openUrl(server.url!, options);
+  }
+
+  /** Opens a connection to `url` (`https:` speaks TLS, as any client would; `http:` plain TCP). */
+  static openUrl(target: string, options: RawConnectionOptions = {}): Promise<RawConnection> {
+    const url = new URL(target);
     const host = url.hostname;
     const port = Number(url.port);
+    const from = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
     return new Promise((resolve, reject) => {
+      // TLS over a TCP socket of our own: the TLS options have no source address.
       const socket =
         url.protocol === 'https:'
-          ? tlsConnect({ host, port, rejectUnauthorized: false, servername: 'localhost' }, () => done())
-          : netConnect({ host, port }, () => done());
+          ? tlsConnect(
+              {
+                socket: netConnect({ host, port, ...from }),
+                rejectUnauthorized: false,
+                servername: 'localhost',
+                ...options.tls,
+              },
+              () => done(),
+            )
+          : netConnect({ host, port, ...from }, () => done());
       const done = (): void => {
         socket.off('error', reject);
         resolve(new RawConnection(socket));
@@ -117,6 +139,11 @@ export class RawConnection {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** Every byte received so far, as latin1 text (for answers the parser below does not frame). */
+  received(): string {
+    return this.#buffered.toString('latin1');
   }
 
   /** Parses one complete answer (Content-Length or chunked) off the front of the buffer. */

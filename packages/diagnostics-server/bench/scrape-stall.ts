@@ -1,0 +1,165 @@
+/**
+ * The longest event-loop stall while `/metrics` of a 10 000-series registry is served, before (the
+ * registry's `metrics()` in one piece, as every release up to issue 19 rendered it) and after (the
+ * sliced render), in one run, interleaved; plus the render's own cost against `registry.metrics()`.
+ * The scraper runs on a worker thread (keep-alive HTTPS, as Prometheus); a 1 ms interval in the server
+ * thread records how late each of its ticks fires.
+ * Run: node --conditions=@kubediag/source --import tsx bench/scrape-stall.ts
+ */
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { cpus, loadavg } from 'node:os';
+import { Gauge, Registry } from 'prom-client';
+import { createDiscardLogger } from '@kubediag/klog';
+import { createDiagnosticsServer, type MetricsRegistry } from '../src/index.ts';
+import { renderInSlices } from '../src/exposition/render-in-slices.ts';
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 30);
+
+/** `metrics` gauges × `series` label sets of `labels` short labels. */
+function registryOf(metrics: number, series: number, labels: 2 | 3): Registry {
+  const registry = new Registry();
+  for (let m = 0; m < metrics; m++) {
+    const g = new Gauge({
+      name: `bench_metric_${m}`,
+      help: `Bench metric ${m}.`,
+      labelNames: labels === 2 ? ['pod', 'phase'] : ['a', 'b', 'c'],
+      registers: [registry],
+    });
+    for (let i = 0; i < series; i++)
+      g.set(
+        labels === 2
+          ? { pod: `pod-${i}`, phase: i % 2 ? 'running' : 'pending' }
+          : { a: `a${i}`, b: `b${i % 7}`, c: `c${i % 3}` },
+        i * 1.5,
+      );
+  }
+  return registry;
+}
+
+/** Records how late each tick of a 1 ms interval fires. */
+class LoopDelay {
+  #timer: NodeJS.Timeout | undefined;
+  #last = 0;
+  max = 0;
+  start(): void {
+    this.#last = performance.now();
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      this.max = Math.max(this.max, now - this.#last - 1);
+      this.#last = now;
+    }, 1);
+  }
+  async stop(): Promise<number> {
+    // Let a tick that was blocked by the end of the scrape fire and be counted.
+    await new Promise((r) => setTimeout(r, 3));
+    clearInterval(this.#timer);
+    const max = this.max;
+    this.max = 0;
+    return max;
+  }
+}
+
+function workerGet(w: Worker, url: string, headers: Record<string, string>): Promise<{ status: number }> {
+  return new Promise((resolve) => {
+    w.once('message', resolve);
+    w.postMessage({ url, path: '/metrics', headers });
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const ms = (n: number): string => n.toFixed(1);
+
+async function stalls(name: string, registry: Registry): Promise<string[]> {
+  // "Before": the same registry seen only through metrics(), which the handler sends in one piece.
+  const whole: MetricsRegistry = { contentType: registry.contentType, metrics: () => registry.metrics() };
+  const servers = await Promise.all(
+    [registry, whole].map(async (r) => {
+      const s = createDiagnosticsServer({
+        bindAddress: '127.0.0.1:0',
+        logger: createDiscardLogger(),
+        registry: r,
+        filterProvider: null,
+        pprofHandler: null,
+        gzipMinBytes: 1024,
+      });
+      await s.start();
+      return s;
+    }),
+  );
+  const worker = new Worker(fileURLToPath(new URL('./scrape-worker.mjs', import.meta.url)));
+  const eld = new LoopDelay();
+  const rows: Record<string, number[]> = {};
+  const cases = [
+    ['after: sliced render, text', 0, {}],
+    ['before: metrics() in one piece, text', 1, {}],
+    ['after: sliced render, gzip', 0, { 'Accept-Encoding': 'gzip' }],
+    ['before: metrics() in one piece, gzip', 1, { 'Accept-Encoding': 'gzip' }],
+    [
+      'after: sliced render, OpenMetrics (Prometheus 3 Accept)',
+      0,
+      { Accept: 'application/openmetrics-text;version=1.0.0;q=0.7,*/*;q=0.6' },
+    ],
+  ] as const;
+  for (let round = -3; round < ROUNDS; round++) {
+    for (const [label, server, headers] of cases) {
+      eld.start();
+      const r = await workerGet(worker, servers[server]!.url!, headers);
+      const max = await eld.stop();
+      if (r.status !== 200) throw new Error(`scrape failed: ${r.status}`);
+      if (round >= 0) (rows[label] ??= []).push(max);
+    }
+  }
+  await worker.terminate();
+  await Promise.all(servers.map((s) => s.stop(1000)));
+  const bytes = Buffer.byteLength(await registry.metrics());
+  return [
+    `### ${name}: ${(bytes / 1024).toFixed(0)} KiB text, ${ROUNDS} interleaved rounds`,
+    '',
+    '| longest event-loop stall during one scrape (1 ms interval, max lateness) | median of rounds ms | max ms |',
+    '| --- | ---: | ---: |',
+    ...Object.entries(rows).map(([label, xs]) => `| ${label} | ${ms(median(xs))} | ${ms(Math.max(...xs))} |`),
+    '',
+  ];
+}
+
+async function renderCost(name: string, registry: Registry): Promise<string[]> {
+  const sink = { write: (_c: string): void => undefined };
+  const alone: number[] = [];
+  const ours: number[] = [];
+  const oursUncut: number[] = [];
+  for (let round = -5; round < ROUNDS; round++) {
+    let t = performance.now();
+    await registry.metrics();
+    if (round >= 0) alone.push(performance.now() - t);
+    t = performance.now();
+    await renderInSlices(registry, 'text', sink);
+    if (round >= 0) ours.push(performance.now() - t);
+    t = performance.now();
+    await renderInSlices(registry, 'text', sink, () => false, Infinity);
+    if (round >= 0) oursUncut.push(performance.now() - t);
+  }
+  const a = median(alone);
+  return [
+    `| ${name}: registry.metrics() (anchor) | ${ms(a)} | 1.00x |`,
+    `| ${name}: sliced render, wall time including the yields | ${ms(median(ours))} | ${(median(ours) / a).toFixed(2)}x |`,
+    `| ${name}: the same writer in one piece (its CPU cost) | ${ms(median(oursUncut))} | ${(median(oursUncut) / a).toFixed(2)}x |`,
+  ];
+}
+
+const big = registryOf(10, 1000, 2);
+const short = registryOf(1, 10_000, 3);
+const out = [
+  `Node ${process.version}, ${cpus().length} cores, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}, ${new Date().toISOString()}`,
+  '',
+  ...(await stalls('10 gauges × 1 000 series, two labels (the bench registry of bench/run.ts)', big)),
+  ...(await stalls('one gauge × 10 000 series, three short labels', short)),
+  '| render alone, text format | median ms | ratio |',
+  '| --- | ---: | ---: |',
+  ...(await renderCost('10 × 1 000, two labels', big)),
+  ...(await renderCost('1 × 10 000, three labels', short)),
+  '',
+];
+console.log(out.join('\n'));
