@@ -24,13 +24,21 @@ export async function coldBurst(
   operator: Operator,
   freshToken: string,
   requests: number,
+  knownToken: string,
 ): Promise<BurstResult> {
   const agent = scrapeAgent(requests);
-  // Without credentials both servers answer 401 at once, calling nobody: this only opens the
-  // connections, which the agent then keeps for the burst.
-  const open = await Promise.all(Array.from({ length: requests }, () => scrape(peer.url, undefined, agent)));
-  if (open.some((r) => r.status !== 401))
-    throw new Error(`${peer.name}: opening connections did not get 401`);
+  // The connections are opened with a scraper both servers already know (cached decisions, no review),
+  // and the agent keeps them for the burst. Not without credentials: kubediag closes a connection
+  // after its 401 (issue 16), so the burst then paid 200 TLS handshakes that controller-runtime, which
+  // keeps them alive, did not.
+  const open = await Promise.all(Array.from({ length: requests }, () => scrape(peer.url, knownToken, agent)));
+  if (open.some((r) => r.status !== 200)) {
+    const statuses = new Map<number, number>();
+    for (const r of open) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+    throw new Error(
+      `${peer.name}: opening connections did not get 200: ${[...statuses].map(([s, n]) => `${n} × ${s}`).join(', ')}`,
+    );
+  }
   const before = await countReviews(cp, operator);
 
   const t0 = performance.now();

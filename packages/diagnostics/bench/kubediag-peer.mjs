@@ -17,7 +17,13 @@ const ok = (_req, res) => {
 };
 const diag = await withDiagnostics({
   name: 'bench-operator',
-  server: { bindAddress: '127.0.0.1:0', extraHandlers: { '/ok': ok } },
+  server: {
+    bindAddress: '127.0.0.1:0',
+    extraHandlers: { '/ok': ok },
+    // Every client of the bench is 127.0.0.1, the cold burst opens 200 connections at once, and
+    // controller-runtime caps nothing per source: the default cap of 32 per source would refuse most.
+    maxConnectionsPerSource: 1024,
+  },
   ...(grace === undefined ? {} : { auth: { staleIfErrorGraceMs: Number(grace) } }),
   // A filter that lets everything through: controller-runtime's FilterProvider left nil.
   ...(unfiltered ? { filterProvider: () => (_log, handler) => handler } : {}),

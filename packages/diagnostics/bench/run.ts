@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       for (const side of order) {
         const token = await ids.scraperToken(`burst-${side}-${i}`);
         const [peer, operator] = side === 0 ? [kd, kdOperator] : [cr, crOperator];
-        bursts[side].push(await coldBurst(cp, peer, operator, token, BURST));
+        bursts[side].push(await coldBurst(cp, peer, operator, token, BURST, loadToken));
       }
     }
     await new Promise((r) => setTimeout(r, 2000));

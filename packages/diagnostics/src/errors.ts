@@ -1,37 +1,26 @@
+import { KubediagError } from '@kubediag/options';
+
 /** Stable codes of every error `@kubediag/diagnostics` throws; listed in its README. */
-export type DiagnosticsErrorCode =
-  | 'KDIAG_DIAGNOSTICS_OPTIONS_INVALID'
-  | 'KDIAG_DIAGNOSTICS_TOKEN_FILE_INVALID'
-  | 'KDIAG_DIAGNOSTICS_FLAGS_INVALID'
-  | 'KDIAG_DIAGNOSTICS_ALREADY_STARTED'
-  | 'KDIAG_DIAGNOSTICS_START_FAILED';
+export const DiagnosticsErrorCode = {
+  /** withDiagnostics options failed validation; `problems` lists every one, with its path from the root. */
+  INVALID_OPTIONS: 'KDIAG_DIAGNOSTICS_INVALID_OPTIONS',
+  /** The static token file (or `staticAuth.tokens`) cannot be read or parsed; the message names the record. */
+  TOKEN_FILE_INVALID: 'KDIAG_DIAGNOSTICS_TOKEN_FILE_INVALID',
+  /** A diagnostics flag, or its environment variable, has a bad value. */
+  FLAGS_INVALID: 'KDIAG_DIAGNOSTICS_FLAGS_INVALID',
+  /** `start()` was called a second time. */
+  ALREADY_STARTED: 'KDIAG_DIAGNOSTICS_ALREADY_STARTED',
+  /** The diagnostics port could not start; `cause` holds the server's or the filter's coded error. */
+  START_FAILED: 'KDIAG_DIAGNOSTICS_START_FAILED',
+} as const;
+export type DiagnosticsErrorCode = (typeof DiagnosticsErrorCode)[keyof typeof DiagnosticsErrorCode];
 
-export class DiagnosticsError extends Error {
-  override readonly name: string = 'DiagnosticsError';
-  readonly code: DiagnosticsErrorCode;
-
-  constructor(code: DiagnosticsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
+/** The one error class of `@kubediag/diagnostics`; branch on `code`. */
+export class DiagnosticsError extends KubediagError<DiagnosticsErrorCode> {
+  override readonly name = 'DiagnosticsError';
 }
 
-/** One invalid option: where it is and what was expected. */
-export interface FieldError {
-  readonly path: string;
-  readonly message: string;
-}
-
-/** Every problem of an options object at once, each with its option path. */
-export class DiagnosticsConfigError extends DiagnosticsError {
-  override readonly name: string = 'DiagnosticsConfigError';
-  readonly errors: readonly FieldError[];
-
-  constructor(errors: readonly FieldError[]) {
-    super(
-      'KDIAG_DIAGNOSTICS_OPTIONS_INVALID',
-      `invalid diagnostics options: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
-    );
-    this.errors = errors;
-  }
+/** True for a {@link DiagnosticsError}, optionally with the given code. */
+export function isDiagnosticsError(err: unknown, code?: DiagnosticsErrorCode): err is DiagnosticsError {
+  return err instanceof DiagnosticsError && (code === undefined || err.code === code);
 }

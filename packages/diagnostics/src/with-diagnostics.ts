@@ -1,47 +1,55 @@
 import { readFile } from 'node:fs/promises';
-import { validateAuthnAuthzOptions, withAuthenticationAndAuthorization } from '@kubediag/authn-authz-filter';
+import { withAuthenticationAndAuthorization } from '@kubediag/authn-authz-filter';
+import {
+  createClientMetrics,
+  type InformerHealth,
+  type KubeConfigLike,
+  type LeaderElection,
+  type ObservableInformer,
+} from '@kubediag/client-metrics';
+import {
+  createController,
+  type Controller,
+  type ControllerOptions,
+  type ReconcileSpan,
+} from '@kubediag/controller';
 import {
   createDiagnosticsServer,
-  resolveDiagnosticsServerOptions,
-  validateDiagnosticsServerOptions,
   type DiagnosticsServer,
   type FilterProvider,
   type HealthCheck,
 } from '@kubediag/diagnostics-server';
+import { createLogger, getOutputControl, type Logger } from '@kubediag/klog';
 import {
-  createLogger,
-  getOutputControl,
-  resolveLoggerOptions,
-  validateLoggerOptions,
-  type Logger,
-} from '@kubediag/klog';
-import { createPprofHandler, resolvePprofOptions, validatePprofOptions } from '@kubediag/pprof';
+  applyOptions,
+  extendValidated,
+  formatProblems,
+  hasMethods,
+  markValidated,
+  type OptionProblem,
+} from '@kubediag/options';
 import {
   createTracingProvider,
   loadTracingConfiguration,
-  resolveTracingProviderOptions,
-  validateTracingProviderOptions,
   withReconcileSpan,
   type TracingConfiguration,
   type TracingProvider,
 } from '@kubediag/tracing-config';
 import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
+import { DiagnosticsError, DiagnosticsErrorCode } from './errors.ts';
+import { setByWithDiagnostics } from './internal/blocks.ts';
+import { registerDefaultMetrics } from './metrics/default-metrics.ts';
 import {
-  createController,
-  type Controller,
-  type ControllerOptions,
-  type ReconcileSpan,
-} from './controller/controller.ts';
-import { DiagnosticsConfigError, DiagnosticsError } from './errors.ts';
-import {
-  under,
-  validateCompositionOptions,
-  type DiagnosticsOptionProblem,
+  resolveDiagnosticsOptions,
+  validateDiagnosticsOptions,
   type DiagnosticsOptions,
+  type ResolvedDiagnosticsOptions,
+  type ResolvedStaticAuthOptions,
 } from './options.ts';
+import { startProfiling } from './profiling.ts';
 import { createStaticReviewClient } from './static-auth/static-review-client.ts';
-import { parseTokenFile } from './static-auth/token-file.ts';
+import { parseTokenFile, type StaticTokenEntry } from './static-auth/token-file.ts';
 
 /** What `withDiagnostics` resolved, frozen: the diagnostics port, auth and tracing as they run. */
 export interface DiagnosticsConfig {
@@ -51,10 +59,25 @@ export interface DiagnosticsConfig {
   /** Which filter guards the port in secure mode. */
   readonly auth: 'kubernetes' | 'static' | 'custom' | 'none';
   readonly bindAddress: string;
+  /** Whether `/debug/pprof/*` is served (secure mode, `profiling` not `false`). */
   readonly profiling: boolean;
+  /**
+   * Whether the flight recorder runs (in every mode unless turned off; false too when it could not
+   * start, e.g. a Node built without the inspector).
+   */
+  readonly flightRecorder: boolean;
   readonly defaultMetrics: boolean;
   readonly tracing: { readonly enabled: boolean; readonly endpoint: string; readonly sampler: string };
 }
+
+/** Where a health check of the handle goes: `readyzCheck` names the readiness check it adds. */
+export interface DiagnosticsReadinessOptions {
+  /** The name of a readiness check to add under `/readyz` (`/readyz/<name>` shows its reason). @default none */
+  readonly readyzCheck?: string;
+}
+
+/** Options of `Diagnostics.createController`: those of `@kubediag/controller` but what the handle wires. */
+export type DiagnosticsControllerOptions = Omit<ControllerOptions, 'logger' | 'registry' | 'span'>;
 
 /** The handle `withDiagnostics` returns. */
 export interface Diagnostics {
@@ -78,7 +101,23 @@ export interface Diagnostics {
    * A controller loop wired to this logger, registry and tracer: controller-runtime's metric names
    * and a span per reconcile.
    */
-  createController(options: Omit<ControllerOptions, 'logger' | 'registry' | 'span'>): Controller;
+  createController(options: DiagnosticsControllerOptions): Controller;
+  /**
+   * Observes a `@kubernetes/client-node` informer (what `makeInformer` returns) under `name`: its watch
+   * events and bookmarks, restarts and errors (`kubediag_informer_*`), and, with `readyzCheck`, a
+   * readiness check that fails while its watch is down or silent beyond `clientMetrics.informers`' bounds.
+   */
+  observeInformer(
+    name: string,
+    informer: ObservableInformer,
+    options?: DiagnosticsReadinessOptions,
+  ): InformerHealth;
+  /**
+   * The hook of a leader election you run (`leader_election_master_status{name}`); with `readyzCheck`,
+   * a readiness check that fails while this replica does not lead (read the client-metrics README first:
+   * standbys are then never Ready).
+   */
+  leaderElection(name: string, options?: DiagnosticsReadinessOptions): LeaderElection;
   /** Starts the diagnostics port. Rejects when it cannot (port taken, bad certificate, no Kubernetes config). */
   start(): Promise<void>;
   /**
@@ -88,145 +127,91 @@ export interface Diagnostics {
   stop(): Promise<void>;
 }
 
-const DEFAULT_NAME = 'operator';
-
 /**
  * Composes the logger, metrics registry, diagnostics port, authentication/authorization filter,
  * profiler and tracing of an operator in one call — the Node.js counterpart of Cluster API's
- * `--diagnostics-address` wiring on controller-runtime. Options are resolved, validated as a whole
- * (one {@link DiagnosticsConfigError} lists every problem with its option path) and only then applied.
- * Reads the tracing configuration file and the static token file, if any; listens only on `start()`.
+ * `--diagnostics-address` wiring on controller-runtime. Every block is resolved and validated by its
+ * own package first, and one {@link DiagnosticsError} (`KDIAG_DIAGNOSTICS_INVALID_OPTIONS`) lists every
+ * problem with its path; then each component is created from its validated block, which its package
+ * does not validate again. Reads the tracing configuration file and the static token file, if any;
+ * listens only on `start()`.
  */
 export async function withDiagnostics(options: DiagnosticsOptions = {}): Promise<Diagnostics> {
-  const name = options.name ?? DEFAULT_NAME;
-
   // 1. Resolve and validate everything before creating anything.
-  const problems: DiagnosticsOptionProblem[] = validateCompositionOptions(options);
-  const serverResolved = resolveDiagnosticsServerOptions({ ...options.server, filterProvider: null });
-  problems.push(...under('server', validateDiagnosticsServerOptions(serverResolved)));
-  const secure = serverResolved.secureServing;
-  const disabled = serverResolved.bindAddress === '0';
-  if (options.auth !== undefined) problems.push(...under('auth', validateAuthnAuthzOptions(options.auth)));
-  if (!options.logger)
-    problems.push(...under('logging', validateLoggerOptions(resolveLoggerOptions(options.logging))));
-  if (options.profiling !== false)
-    problems.push(...under('profiling', validatePprofOptions(resolvePprofOptions(options.profiling ?? {}))));
-  const profileMax = options.profiling === false ? undefined : options.profiling?.cpu?.maxSeconds;
-  if (profileMax !== undefined && profileMax > serverResolved.maxProfileSeconds) {
-    problems.push({
-      path: 'profiling.cpu.maxSeconds',
-      message: `must not exceed server.maxProfileSeconds (${serverResolved.maxProfileSeconds}), which bounds the request timeout; got ${profileMax}`,
-    });
-  }
-  const tracingProviderOptions = { serviceName: name, ...options.tracing?.provider };
-  problems.push(
-    ...under(
-      'tracing.provider',
-      validateTracingProviderOptions(resolveTracingProviderOptions(tracingProviderOptions)),
-    ),
-  );
-  if (
-    !secure &&
-    (options.filterProvider !== undefined || options.staticAuth !== undefined || options.auth !== undefined)
-  ) {
-    problems.push({
-      path: 'server.secureServing',
-      message:
-        'is false (insecure mode serves /metrics without authentication); auth, staticAuth and filterProvider apply only in secure mode',
-    });
-  }
-  if (problems.length > 0) throw new DiagnosticsConfigError(problems);
+  const resolved = applyOptions(options, {
+    resolve: resolveDiagnosticsOptions,
+    validate: validateDiagnosticsOptions,
+    invalid: invalidOptions,
+  });
+  const { name } = resolved;
+  const secure = resolved.server.secureServing;
+  const disabled = resolved.server.bindAddress === '0';
 
   // 2. Read what lives in files, so a bad file fails here rather than at the first request.
-  let tracingConfig: TracingConfiguration | undefined = options.tracing?.config;
-  if (options.tracing?.configFile !== undefined)
-    tracingConfig = await loadTracingConfiguration(options.tracing.configFile);
-  let staticTokens: string | undefined = options.staticAuth?.tokens;
-  if (options.staticAuth?.tokenFile !== undefined) {
-    try {
-      staticTokens = await readFile(options.staticAuth.tokenFile, 'utf8');
-    } catch (err) {
-      throw new DiagnosticsError(
-        'KDIAG_DIAGNOSTICS_TOKEN_FILE_INVALID',
-        `read static token file ${options.staticAuth.tokenFile}: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
-  }
+  const tracingConfig: TracingConfiguration | undefined =
+    resolved.tracing.configFile === undefined
+      ? resolved.tracing.config
+      : await loadTracingConfiguration(resolved.tracing.configFile);
+  const staticTokens = await readStaticTokens(resolved.staticAuth);
 
-  // 3. Apply.
-  const logger = options.logger ?? createLogger(options.logging);
-  const registry = options.metrics?.registry ?? (await import('prom-client')).register;
-  const defaultMetrics = options.metrics?.defaultMetrics ?? true;
-  if (defaultMetrics !== false && registry.getSingleMetric('process_cpu_seconds_total') === undefined) {
-    const { collectDefaultMetrics } = await import('prom-client');
-    collectDefaultMetrics({
-      ...(typeof defaultMetrics === 'object' ? defaultMetrics : {}),
-      register: registry,
-    });
-  }
+  // 3. Create each component from its validated block.
+  const logger = resolved.logger ?? createLogger(validated(resolved.logging));
+  const registry = resolved.metrics.registry ?? (await import('prom-client')).register;
+  const { defaultMetrics } = resolved.metrics;
+  // prom-client's names, types and labels at a fraction of its cost per scrape; a registry that
+  // already has them (a second withDiagnostics on the global register) is left alone.
+  const runtimeMetrics =
+    defaultMetrics !== false && registry.getSingleMetric('process_cpu_seconds_total') === undefined
+      ? registerDefaultMetrics(registry, typeof defaultMetrics === 'object' ? defaultMetrics : {})
+      : undefined;
 
-  const tracing = createTracingProvider(tracingConfig, tracingProviderOptions);
+  // Requests to the operator's apiserver are counted from here on, whatever client sends them.
+  const kubeConfig = hasMethods('getCurrentCluster')(resolved.kubeConfig)
+    ? (resolved.kubeConfig as KubeConfigLike)
+    : undefined;
+  const clientMetrics = createClientMetrics(
+    extendValidated(validated(resolved.clientMetrics), {
+      registry,
+      ...(kubeConfig === undefined ? {} : { kubeConfig }),
+    }),
+  );
+
+  const tracing = await createTracingProvider(tracingConfig, validated(resolved.tracing.provider));
   const tracer = tracing.getTracer(name);
 
-  // One client CA serves both sides of mTLS: the server asks for certificates, the filter verifies them.
-  const clientCAFile = options.auth?.clientCAFile ?? options.server?.clientCAFile;
-  let authKind: DiagnosticsConfig['auth'] = 'none';
-  let filterProvider: FilterProvider | null = null;
-  if (secure && !disabled) {
-    const auth = { ...options.auth, ...(clientCAFile !== undefined ? { clientCAFile } : {}) };
-    if (options.filterProvider) {
-      authKind = 'custom';
-      filterProvider = options.filterProvider;
-    } else if (staticTokens !== undefined) {
-      authKind = 'static';
-      const source = options.staticAuth?.tokenFile ?? 'staticAuth.tokens';
-      const reviewClient = createStaticReviewClient(
-        parseTokenFile(staticTokens, source),
-        options.staticAuth?.rules ?? [],
-      );
-      filterProvider = withAuthenticationAndAuthorization({
-        ...auth,
-        reviewClient,
-      });
-      logger.info('Diagnostics port uses STATIC authentication and authorization; not for production', {
-        tokenSource: source,
-      });
-    } else {
-      authKind = 'kubernetes';
-      filterProvider = withAuthenticationAndAuthorization(auth);
-    }
-  }
+  const { kind: authKind, filterProvider } = createFilterProvider(
+    resolved,
+    staticTokens,
+    secure && !disabled,
+  );
+  if (authKind === 'static')
+    logger.info('Diagnostics port uses STATIC authentication and authorization; not for production', {
+      tokenSource: resolved.staticAuth?.tokenFile ?? 'staticAuth.tokens',
+    });
 
-  const server = createDiagnosticsServer({
-    ...options.server,
-    ...(clientCAFile !== undefined ? { clientCAFile } : {}),
-    logger,
-    registry,
-    filterProvider,
-    kubeConfig: options.kubeConfig,
-    // The server's request timeout is derived from maxProfileSeconds: the handler must refuse longer profiles.
-    // Insecure mode serves no pprof, so no handler: creating one would start the heap sampler for nothing.
-    pprofHandler:
-      options.profiling === false || !secure
-        ? null
-        : createPprofHandler({
-            ...options.profiling,
-            cpu: { maxSeconds: serverResolved.maxProfileSeconds, ...options.profiling?.cpu },
-            logger,
-          }),
-    zpages: {
-      componentName: name,
-      ...(typeof options.server?.zpages === 'object' ? options.server.zpages : {}),
-    },
-  });
+  // Created now, not at start(): its flight recorder must see the operator's code being compiled.
+  const pprof =
+    resolved.profiling === false
+      ? undefined
+      : await startProfiling(validated(resolved.profiling), { logger, registry, served: secure });
+  const server = createDiagnosticsServer(
+    extendValidated(validated(resolved.server), {
+      logger,
+      registry,
+      filterProvider,
+      kubeConfig: resolved.kubeConfig,
+      // Insecure mode serves no pprof (a handler there runs only its flight recorder).
+      pprofHandler: secure ? (pprof ?? null) : null,
+    }),
+  );
 
   const config: DiagnosticsConfig = Object.freeze({
     name,
     mode: disabled ? 'disabled' : secure ? 'secure' : 'insecure',
     auth: authKind,
-    bindAddress: serverResolved.bindAddress,
-    profiling: options.profiling !== false && secure,
+    bindAddress: resolved.server.bindAddress,
+    profiling: resolved.profiling !== false && secure,
+    flightRecorder: pprof?.flightRecorder !== undefined,
     defaultMetrics: defaultMetrics !== false,
     tracing: Object.freeze({
       enabled: tracing.enabled,
@@ -260,12 +245,24 @@ export async function withDiagnostics(options: DiagnosticsOptions = {}): Promise
       server.addReadyzCheck(checkName, check);
     },
     createController(controllerOptions) {
+      const problems = wiredControllerOptions(controllerOptions);
+      if (problems.length > 0) throw invalidOptions(problems);
       return createController({ ...controllerOptions, logger, registry, span });
+    },
+    observeInformer(informerName, informer, options) {
+      const health = clientMetrics.observeInformer(informerName, informer);
+      if (options?.readyzCheck !== undefined) server.addReadyzCheck(options.readyzCheck, health.check);
+      return health;
+    },
+    leaderElection(leaseName, options) {
+      const election = clientMetrics.leaderElection(leaseName);
+      if (options?.readyzCheck !== undefined) server.addReadyzCheck(options.readyzCheck, election.check);
+      return election;
     },
     async start() {
       if (started)
         throw new DiagnosticsError(
-          'KDIAG_DIAGNOSTICS_ALREADY_STARTED',
+          DiagnosticsErrorCode.ALREADY_STARTED,
           'withDiagnostics: start() was already called',
         );
       started = true;
@@ -273,7 +270,7 @@ export async function withDiagnostics(options: DiagnosticsOptions = {}): Promise
         await server.start();
       } catch (err) {
         throw new DiagnosticsError(
-          'KDIAG_DIAGNOSTICS_START_FAILED',
+          DiagnosticsErrorCode.START_FAILED,
           `start diagnostics: ${(err as Error).message}`,
           { cause: err },
         );
@@ -287,9 +284,15 @@ export async function withDiagnostics(options: DiagnosticsOptions = {}): Promise
     },
     stop() {
       stopping ??= (async () => {
-        const results = await Promise.allSettled([server.stop(), tracing.shutdown()]);
+        const results = await Promise.allSettled([
+          // The server drains in-flight profiles before the handler (and its recorder) closes.
+          server.stop().finally(() => pprof?.close()),
+          tracing.shutdown(),
+        ]);
         for (const r of results)
           if (r.status === 'rejected') logger.error(r.reason, 'Diagnostics shutdown step failed');
+        clientMetrics.close();
+        runtimeMetrics?.close();
         await getOutputControl(logger)
           .flush()
           .catch(() => undefined);
@@ -297,4 +300,75 @@ export async function withDiagnostics(options: DiagnosticsOptions = {}): Promise
       return stopping;
     },
   };
+}
+
+function invalidOptions(problems: readonly OptionProblem[]): DiagnosticsError {
+  return new DiagnosticsError(
+    DiagnosticsErrorCode.INVALID_OPTIONS,
+    `invalid diagnostics options: ${formatProblems(problems)}`,
+    { problems },
+  );
+}
+
+/**
+ * A block of the validated options, remembered as validated so that its package takes it as it is.
+ * `block` is unset only where validation made it so (no logging options next to a logger, no auth
+ * options in insecure mode), which the callers rule out.
+ */
+function validated<T extends object>(block: T | undefined): T {
+  if (block === undefined) throw new TypeError('withDiagnostics: a block needed here was not resolved');
+  return markValidated(block);
+}
+
+/** Reads and parses the static tokens, so a bad file fails before anything is created. */
+async function readStaticTokens(
+  staticAuth: ResolvedStaticAuthOptions | undefined,
+): Promise<StaticTokenEntry[] | undefined> {
+  if (staticAuth === undefined) return undefined;
+  if (staticAuth.tokenFile === undefined) return parseTokenFile(staticAuth.tokens ?? '', 'staticAuth.tokens');
+  let text: string;
+  try {
+    text = await readFile(staticAuth.tokenFile, 'utf8');
+  } catch (err) {
+    throw new DiagnosticsError(
+      DiagnosticsErrorCode.TOKEN_FILE_INVALID,
+      `read static token file ${staticAuth.tokenFile}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return parseTokenFile(text, staticAuth.tokenFile);
+}
+
+/** Which filter guards the port in secure mode, made from the validated auth block. */
+function createFilterProvider(
+  resolved: ResolvedDiagnosticsOptions,
+  staticTokens: readonly StaticTokenEntry[] | undefined,
+  guarded: boolean,
+): { kind: DiagnosticsConfig['auth']; filterProvider: FilterProvider | null } {
+  if (!guarded) return { kind: 'none', filterProvider: null };
+  if (resolved.filterProvider !== undefined)
+    return { kind: 'custom', filterProvider: resolved.filterProvider };
+  const auth = validated(resolved.auth);
+  if (staticTokens === undefined)
+    return { kind: 'kubernetes', filterProvider: withAuthenticationAndAuthorization(auth) };
+  const reviewClient = createStaticReviewClient(staticTokens, resolved.staticAuth?.rules ?? []);
+  return {
+    kind: 'static',
+    filterProvider: withAuthenticationAndAuthorization(extendValidated(auth, { reviewClient })),
+  };
+}
+
+const CONTROLLER_WIRED = {
+  logger: setByWithDiagnostics('the "logger" (or "logging") of withDiagnostics'),
+  registry: setByWithDiagnostics('the "metrics.registry" of withDiagnostics'),
+  span: setByWithDiagnostics('the "tracing" of withDiagnostics'),
+} as const;
+
+/** Keys a JavaScript caller may still pass to `createController` that the handle sets itself. */
+function wiredControllerOptions(options: DiagnosticsControllerOptions): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  const given = options as Readonly<Record<string, unknown>>;
+  for (const [key, check] of Object.entries(CONTROLLER_WIRED))
+    if (given[key] !== undefined) check(given[key], key, problems);
+  return problems;
 }

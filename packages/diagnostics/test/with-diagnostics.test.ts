@@ -5,8 +5,9 @@ import { getVerbosityControl } from '@kubediag/klog';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  DiagnosticsConfigError,
+  DiagnosticsErrorCode,
   diagnosticsOptionsFromFlags,
+  isDiagnosticsError,
   parseDiagnosticsFlags,
   withDiagnostics,
 } from '../src/index.ts';
@@ -162,8 +163,8 @@ describe('withDiagnostics', () => {
       profiling: { cpu: { maxSeconds: 900 } },
       bogus: true,
     } as Parameters<typeof withDiagnostics>[0]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DiagnosticsConfigError);
-    const paths = (err as DiagnosticsConfigError).errors.map((e) => e.path);
+    expect(isDiagnosticsError(err, DiagnosticsErrorCode.INVALID_OPTIONS)).toBe(true);
+    const paths = isDiagnosticsError(err) ? err.problems.map((p) => p.path) : [];
     expect(paths).toEqual(
       expect.arrayContaining([
         'bogus',
@@ -177,7 +178,22 @@ describe('withDiagnostics', () => {
         'profiling.cpu.maxSeconds',
       ]),
     );
-    expect((err as DiagnosticsConfigError).code).toBe('KDIAG_DIAGNOSTICS_OPTIONS_INVALID');
+    expect(err).toMatchObject({ code: 'KDIAG_DIAGNOSTICS_INVALID_OPTIONS' });
+    expect((err as Error).message).toMatch(/^invalid diagnostics options: /);
+  });
+
+  it('names the operator on /statusz, and keeps it off when server.zpages is false', async () => {
+    const staticAuth = {
+      tokens: TOKENS,
+      rules: [...RULES, { groups: ['readers'], nonResourceURLs: ['/statusz'], verbs: ['get'] }],
+    };
+    const on = await startStatic({ staticAuth });
+    const statusz = await call(on.server.url!, '/statusz', { token: 'reader-token' });
+    expect(statusz.status).toBe(200);
+    expect(statusz.body).toContain('test-operator');
+    await on.stop();
+    const off = await startStatic({ staticAuth, server: { bindAddress: '127.0.0.1:0', zpages: false } });
+    expect((await call(off.server.url!, '/statusz', { token: 'reader-token' })).status).toBe(404);
   });
 
   it('refuses a second start', async () => {

@@ -1,7 +1,8 @@
 /** One command-line flag of the diagnostics port, with Cluster API's (or component-base's) default and help. */
 export interface FlagSpec {
   readonly name: string;
-  readonly type: 'string' | 'boolean';
+  /** `duration`: a Go duration (`500ms`, `1m0s`) given as a string and read in milliseconds. */
+  readonly type: 'string' | 'boolean' | 'duration';
   /** Printed in the usage and applied when neither the flag nor its environment variable is set. */
   readonly default: string | boolean | undefined;
   readonly help: string;
@@ -14,7 +15,8 @@ const TLS_VERSIONS = ['VersionTLS10', 'VersionTLS11', 'VersionTLS12', 'VersionTL
 /**
  * The flags Cluster API's managers bind for the diagnostics port (util/flags/manager.go) and
  * component-base binds for logging, plus `--tracing-config-file` as Kubernetes components name it.
- * Help texts follow theirs so operator users read what they already know.
+ * Help texts follow theirs so operator users read what they already know. The flight recorder's
+ * flags have no Go counterpart (goroutines are preempted; a Go loop never blocks the others).
  */
 export const DIAGNOSTICS_FLAGS: readonly FlagSpec[] = [
   {
@@ -27,6 +29,25 @@ export const DIAGNOSTICS_FLAGS: readonly FlagSpec[] = [
       'If --insecure-diagnostics is not set the diagnostics endpoint also serves pprof endpoints and an endpoint to change the log level. ' +
       'Set to "0" to disable it.',
     env: 'KUBEDIAG_DIAGNOSTICS_ADDRESS',
+  },
+  {
+    name: 'health-probe-bind-address',
+    type: 'string',
+    default: ':8081',
+    help:
+      'The address the probe endpoint binds to: plain HTTP, /healthz, /livez and /readyz only, with bounds of its own, so that ' +
+      'no client of the diagnostics endpoint can starve the kubelet\'s probes. Set to "0" to disable it.',
+    env: 'KUBEDIAG_HEALTH_PROBE_BIND_ADDRESS',
+  },
+  {
+    name: 'health-probe-watchdog',
+    type: 'boolean',
+    default: false,
+    help:
+      'Serve the probe endpoint from a worker thread that answers honestly while the event loop is blocked: /readyz fails at once, ' +
+      '/livez and /healthz only after 10s, and a warning is logged every 5s until the loop returns. Costs one thread (about 11 MiB RSS on Node.js 20, 18 MiB on 24). ' +
+      'Needs --health-probe-bind-address.',
+    env: 'KUBEDIAG_HEALTH_PROBE_WATCHDOG',
   },
   {
     name: 'insecure-diagnostics',
@@ -83,6 +104,49 @@ export const DIAGNOSTICS_FLAGS: readonly FlagSpec[] = [
     default: 'text',
     help: 'Sets the log format. Permitted formats: "json", "text".',
     env: 'KUBEDIAG_LOGGING_FORMAT',
+  },
+  {
+    name: 'flight-recorder',
+    type: 'boolean',
+    default: true,
+    help:
+      'Keep the CPU samples of the last --flight-recorder-window in memory and, when the event loop is blocked longer than --stall-threshold, ' +
+      'log a warning naming the functions that blocked it and count it in kubediag_event_loop_stalls_total. ' +
+      'If --insecure-diagnostics is not set the recording and the stall profiles are also served under /debug/pprof/. ' +
+      'Set to false to turn it off.',
+    env: 'KUBEDIAG_FLIGHT_RECORDER',
+  },
+  {
+    name: 'flight-recorder-window',
+    type: 'duration',
+    default: '1m0s',
+    help: 'How far back the flight recorder keeps CPU samples (from 1s to 1h): the longest /debug/pprof/flightrecording?seconds=N.',
+    env: 'KUBEDIAG_FLIGHT_RECORDER_WINDOW',
+  },
+  {
+    name: 'stall-threshold',
+    type: 'duration',
+    default: '500ms',
+    help: 'An event loop blocked longer than this (from 50ms to 10m) is reported as a stall by the flight recorder.',
+    env: 'KUBEDIAG_STALL_THRESHOLD',
+  },
+  {
+    name: 'watch-disconnected-threshold',
+    type: 'duration',
+    default: '30s',
+    help:
+      'The readiness check of an observed informer fails once its watch has been down (ended or failed, not restarted) longer than this. ' +
+      '0s fails at once. (No Go counterpart: client-go restarts its watches itself.)',
+    env: 'KUBEDIAG_WATCH_DISCONNECTED_THRESHOLD',
+  },
+  {
+    name: 'watch-silence-threshold',
+    type: 'duration',
+    default: '5m0s',
+    help:
+      'The readiness check of an observed informer fails once its watch has been up longer than this without an event or bookmark ' +
+      '(the apiserver sends a bookmark roughly every minute). 0s turns it off.',
+    env: 'KUBEDIAG_WATCH_SILENCE_THRESHOLD',
   },
   {
     name: 'tracing-config-file',

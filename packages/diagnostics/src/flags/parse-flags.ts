@@ -1,10 +1,15 @@
 import { parseArgs } from 'node:util';
-import { DiagnosticsError } from '../errors.ts';
+import { DiagnosticsError, DiagnosticsErrorCode } from '../errors.ts';
 import { DIAGNOSTICS_FLAGS } from './flag-spec.ts';
+import { parseGoDuration } from './go-duration.ts';
 
 /** The diagnostics flags after parsing, each from its flag, else its environment variable, else its default. */
 export interface DiagnosticsFlagValues {
   readonly diagnosticsAddress: string;
+  /** `--health-probe-bind-address` (kubebuilder's name and default): `server.healthProbeBindAddress`. */
+  readonly healthProbeBindAddress: string;
+  /** `--health-probe-watchdog`: `server.healthProbeWatchdog.enabled`. */
+  readonly healthProbeWatchdog: boolean;
   readonly insecureDiagnostics: boolean;
   readonly diagnosticsCertDir: string | undefined;
   readonly tlsMinVersion: string;
@@ -14,6 +19,16 @@ export interface DiagnosticsFlagValues {
   readonly vmodule: string;
   readonly loggingFormat: string;
   readonly tracingConfigFile: string | undefined;
+  /** `--flight-recorder`: `profiling.flightRecorder.enabled`. */
+  readonly flightRecorder: boolean;
+  /** `--flight-recorder-window` in milliseconds: `profiling.flightRecorder.windowMs`. */
+  readonly flightRecorderWindowMs: number;
+  /** `--stall-threshold` in milliseconds: `profiling.flightRecorder.stalls.thresholdMs`. */
+  readonly stallThresholdMs: number;
+  /** `--watch-disconnected-threshold` in milliseconds: `clientMetrics.informers.disconnectedAfterMs`. */
+  readonly watchDisconnectedThresholdMs: number;
+  /** `--watch-silence-threshold` in milliseconds: `clientMetrics.informers.silentAfterMs`. */
+  readonly watchSilenceThresholdMs: number;
 }
 
 export interface ParsedDiagnosticsFlags {
@@ -72,7 +87,7 @@ export function parseDiagnosticsFlags(
         const b = BOOLEAN_TEXT[inline];
         if (b === undefined) {
           throw new DiagnosticsError(
-            'KDIAG_DIAGNOSTICS_FLAGS_INVALID',
+            DiagnosticsErrorCode.FLAGS_INVALID,
             `invalid boolean value "${inline}" for -${name}: parse error; expected one of 1, t, true, 0, f, false`,
           );
         }
@@ -84,7 +99,7 @@ export function parseDiagnosticsFlags(
     else {
       const next = argv[i + 1];
       if (next === undefined) {
-        throw new DiagnosticsError('KDIAG_DIAGNOSTICS_FLAGS_INVALID', `flag needs an argument: -${name}`);
+        throw new DiagnosticsError(DiagnosticsErrorCode.FLAGS_INVALID, `flag needs an argument: -${name}`);
       }
       ours.push(`--${name}=${next}`);
       i++;
@@ -95,7 +110,7 @@ export function parseDiagnosticsFlags(
     args: ours,
     strict: true,
     options: Object.fromEntries(
-      DIAGNOSTICS_FLAGS.filter((f) => f.type === 'string').map((f) => [f.name, { type: 'string' as const }]),
+      DIAGNOSTICS_FLAGS.filter((f) => f.type !== 'boolean').map((f) => [f.name, { type: 'string' as const }]),
     ),
   });
   const get = (name: string): string | undefined => {
@@ -113,7 +128,7 @@ export function parseDiagnosticsFlags(
       const b = BOOLEAN_TEXT[fromEnv];
       if (b === undefined) {
         throw new DiagnosticsError(
-          'KDIAG_DIAGNOSTICS_FLAGS_INVALID',
+          DiagnosticsErrorCode.FLAGS_INVALID,
           `invalid boolean value "${fromEnv}" in ${spec.env}; expected one of 1, t, true, 0, f, false`,
         );
       }
@@ -121,10 +136,25 @@ export function parseDiagnosticsFlags(
     }
     return spec.default as boolean;
   };
+  // Go's flag package parses a duration when it reads the flag, and refuses what ParseDuration refuses.
+  const getDuration = (name: string): number => {
+    const text = get(name)!;
+    const ms = parseGoDuration(text);
+    if (ms === undefined || !Number.isInteger(ms)) {
+      const given = (values as Record<string, string | undefined>)[name] !== undefined;
+      throw new DiagnosticsError(
+        DiagnosticsErrorCode.FLAGS_INVALID,
+        `invalid value "${text}" ${given ? `for flag -${name}` : `in ${known.get(name)!.env}`}: parse error; expected a duration in whole milliseconds such as 500ms, 2s or 1m`,
+      );
+    }
+    return ms;
+  };
   const suites = get('tls-cipher-suites') ?? '';
   return {
     values: {
       diagnosticsAddress: get('diagnostics-address')!,
+      healthProbeBindAddress: get('health-probe-bind-address')!,
+      healthProbeWatchdog: getBool('health-probe-watchdog'),
       insecureDiagnostics: getBool('insecure-diagnostics'),
       diagnosticsCertDir: get('diagnostics-cert-dir'),
       tlsMinVersion: get('tls-min-version')!,
@@ -136,6 +166,11 @@ export function parseDiagnosticsFlags(
       vmodule: get('vmodule')!,
       loggingFormat: get('logging-format')!,
       tracingConfigFile: get('tracing-config-file') || undefined,
+      flightRecorder: getBool('flight-recorder'),
+      flightRecorderWindowMs: getDuration('flight-recorder-window'),
+      stallThresholdMs: getDuration('stall-threshold'),
+      watchDisconnectedThresholdMs: getDuration('watch-disconnected-threshold'),
+      watchSilenceThresholdMs: getDuration('watch-silence-threshold'),
     },
     rest,
   };
@@ -146,11 +181,11 @@ export function formatDiagnosticsUsage(): string {
   const lines: string[] = [];
   for (const f of DIAGNOSTICS_FLAGS) {
     const dash = f.name.length === 1 ? '-' : '--';
-    const arg = f.type === 'string' ? (f.name === 'v' ? ' Level' : ' string') : '';
+    const arg = f.type === 'boolean' ? '' : f.name === 'v' ? ' Level' : ` ${f.type}`;
+    // pflag quotes string defaults only.
+    const shown = f.type === 'string' ? JSON.stringify(f.default) : String(f.default);
     const def =
-      f.default === undefined || f.default === '' || f.default === false
-        ? ''
-        : ` (default ${JSON.stringify(f.default)})`;
+      f.default === undefined || f.default === '' || f.default === false ? '' : ` (default ${shown})`;
     lines.push(`      ${dash}${f.name}${arg}`);
     for (const part of `${f.help}${def} [env ${f.env}]`.split('\n')) lines.push(`            ${part}`);
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DiagnosticsError } from '../errors.ts';
+import { DiagnosticsError, DiagnosticsErrorCode } from '../errors.ts';
 
 /** One identity of a static token file. The token itself is kept only as a SHA-256 digest. */
 export interface StaticTokenEntry {
@@ -28,21 +28,21 @@ export function parseTokenFile(text: string, source: string): StaticTokenEntry[]
     const fields = parseCsvLine(line, source, record);
     if (fields.length < 3) {
       throw new DiagnosticsError(
-        'KDIAG_DIAGNOSTICS_TOKEN_FILE_INVALID',
+        DiagnosticsErrorCode.TOKEN_FILE_INVALID,
         `token file '${source}' must have at least 3 columns (token, user name, user uid), found ${fields.length} in record ${record}`,
       );
     }
     const [token, username, uid, groups] = fields as [string, string, string, string | undefined];
     if (token === '' || username === '') {
       throw new DiagnosticsError(
-        'KDIAG_DIAGNOSTICS_TOKEN_FILE_INVALID',
+        DiagnosticsErrorCode.TOKEN_FILE_INVALID,
         `token file '${source}' record ${record}: token and user name must not be empty`,
       );
     }
     const tokenSha256 = sha256Hex(token);
     if (seen.has(tokenSha256)) {
       throw new DiagnosticsError(
-        'KDIAG_DIAGNOSTICS_TOKEN_FILE_INVALID',
+        DiagnosticsErrorCode.TOKEN_FILE_INVALID,
         `token file '${source}' record ${record}: duplicate token`,
       );
     }
@@ -74,7 +74,7 @@ function parseCsvLine(line: string, source: string, record: number): string[] {
       for (;;) {
         if (i >= line.length) {
           throw new DiagnosticsError(
-            'KDIAG_DIAGNOSTICS_TOKEN_FILE_INVALID',
+            DiagnosticsErrorCode.TOKEN_FILE_INVALID,
             `token file '${source}' record ${record}: unterminated quoted field`,
           );
         }
@@ -96,7 +96,7 @@ function parseCsvLine(line: string, source: string, record: number): string[] {
     if (i >= line.length) return fields;
     if (line[i] !== ',') {
       throw new DiagnosticsError(
-        'KDIAG_DIAGNOSTICS_TOKEN_FILE_INVALID',
+        DiagnosticsErrorCode.TOKEN_FILE_INVALID,
         `token file '${source}' record ${record}: unexpected character after a quoted field`,
       );
     }

@@ -1,13 +1,13 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { certificateFingerprint, generateSelfSignedCertificate } from '@kubediag/diagnostics-server';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDiagnostics, type Diagnostics } from '../../src/index.ts';
 import { HttpsLoad, type LoadRequest } from './faults/https-load.ts';
-import { publishSecret } from '@kubediag/envtest';
+import { createTestCertificateAuthority, publishSecret } from '@kubediag/envtest';
 
 /*
  * Certificate rotation under load, at unit level: the TLS side needs no apiserver, so the port runs
@@ -28,9 +28,19 @@ let dir: string;
 let diag: Diagnostics;
 const registry = new Registry();
 const logLines: string[] = [];
-const pairs = Array.from({ length: ROTATIONS + 1 }, () => generateSelfSignedCertificate());
-const fingerprints = pairs.map((p) => certificateFingerprint(p.certPem));
-const caBundle = pairs.map((p) => p.caPem).join('');
+// One test CA signs every generation's serving pair; clients trust it, and tell generations apart by
+// the fingerprint of the certificate their handshake got.
+const ca = await createTestCertificateAuthority('rotation-ca');
+const pairs = await Promise.all(
+  Array.from({ length: ROTATIONS + 1 }, () =>
+    ca.issue(
+      { commonName: 'localhost' },
+      { usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] },
+    ),
+  ),
+);
+const fingerprints = pairs.map((p) => new X509Certificate(p.certPem).fingerprint256);
+const caBundle = ca.certPem;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kubediag-rotation-'));

@@ -17,9 +17,12 @@ import { killAllOperators, startOperator, type OperatorProcess } from './load/op
 import { connectionsOnPort } from './load/proc-stats.ts';
 import { endpointOf, openConnection, type Endpoint, type RawConnection } from './load/raw-http.ts';
 
+// Attackers and scrapers all come from 127.0.0.1 here, so the per-source limit is set to the global cap:
+// this file holds the global cap and the deadlines; the per-source limit has its own tests in
+// @kubediag/diagnostics-server (connection-policy, and the hostile-network test with 70 source addresses).
 const LIMITS = FULL_RUN
-  ? { maxConnections: 256, headersTimeoutMs: 32_000, idleTimeoutMs: 90_000 }
-  : { maxConnections: 64, headersTimeoutMs: 4_000, idleTimeoutMs: 6_000 };
+  ? { maxConnections: 256, maxConnectionsPerSource: 256, headersTimeoutMs: 32_000, idleTimeoutMs: 90_000 }
+  : { maxConnections: 64, maxConnectionsPerSource: 64, headersTimeoutMs: 4_000, idleTimeoutMs: 6_000 };
 /** Long enough for every attacking connection to be cut by a deadline and reopened a few times. */
 const PHASE_MS = LIMITS.headersTimeoutMs * 3.5;
 /** A connection older than this must have been cut (the deadline plus Node's 1 s check period, twice). */

@@ -29,6 +29,8 @@ export interface CaseRecord {
   readonly status?: number;
   /** The first 200 bytes of the body. */
   readonly body?: string;
+  /** The response's Retry-After, which only the filter's refusals carry (a HEAD answer has no body to tell). */
+  readonly retryAfter?: string;
 }
 
 export interface FuzzRun {
@@ -58,6 +60,7 @@ export async function runFuzz(
     status?: number,
     body?: Buffer,
     retried = false,
+    retryAfter?: string,
   ): void => {
     records.set(c.id, {
       id: c.id,
@@ -72,6 +75,7 @@ export async function runFuzz(
       noVersion: c.noVersion,
       ...(status === undefined ? {} : { status }),
       ...(body === undefined ? {} : { body: body.subarray(0, 200).toString('utf8') }),
+      ...(retryAfter === undefined ? {} : { retryAfter }),
     });
   };
 
@@ -119,7 +123,8 @@ export async function runFuzz(
           retried = true;
           continue;
         }
-        if (r.kind === 'response') record(c, connId, 'response', r.status, r.body, retried);
+        if (r.kind === 'response')
+          record(c, connId, 'response', r.status, r.body, retried, r.headers.get('retry-after')?.[0]);
         else record(c, connId, r.kind, undefined, r.received, retried);
         if (r.kind !== 'response' || !r.keepAlive) {
           conn.destroy();

@@ -25,8 +25,12 @@ const MAX_HEAD_BYTES = 16 * 1024;
 /** Answers a request gets before (or from) the filter, whatever its credential. */
 const PRE_HANDLER_STATUSES: ReadonlySet<number> = new Set([301, 400, 401, 403, 404, 408, 417, 431, 505]);
 
-/** The filter's own failure texts (a review that could not be made fails closed with these). */
-const FILTER_FAILURE = /^(Authentication failed|Authorization for user .* failed)\n$/;
+/**
+ * The filter's own failure texts: a review that could not be made fails closed with these (500), and
+ * so does one the review budget did not let out (503, with Retry-After).
+ */
+const FILTER_FAILURE =
+  /^(Authentication failed|Authorization for user .* failed|Authentication unavailable, retry later|Authorization for user .* unavailable, retry later)\n$/;
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
@@ -133,6 +137,8 @@ export function checkResponses(
     if (PRE_HANDLER_STATUSES.has(status)) continue;
     if (status === 405 && (r.method === 'TRACE' || r.method === 'CONNECT')) continue; // before the filter
     if ((status === 500 || status === 503) && FILTER_FAILURE.test(r.body ?? '')) continue;
+    // The filter's review budget refusing a HEAD request: no body, but its Retry-After.
+    if (status === 503 && r.method === 'HEAD' && r.retryAfter !== undefined) continue;
     if (handled || mayName(r.target, HEALTH)) continue;
     // Insecure mode serves /metrics unauthenticated by design; in secure mode the reader may be answered.
     if (mode === 'insecure' ? mayName(r.target, METRICS) : r.carriesReader) continue;

@@ -14,7 +14,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { withDiagnostics, type DiagnosticsOptions } from '@kubediag/diagnostics';
 import { tokenKubeConfig } from '@kubediag/envtest';
 import { createLogger, getVerbosityControl } from '@kubediag/klog';
-import { InspectorBackend, type ProfilerBackend } from '@kubediag/pprof';
+import type { ProfilerBackend } from '@kubediag/pprof';
+import { InspectorBackend } from '@kubediag/pprof/internal';
 import { Gauge, Registry } from 'prom-client';
 import {
   CANARY_PREFIX,
@@ -72,6 +73,7 @@ const options: DiagnosticsOptions = {
   name: 'load-operator',
   logger,
   metrics: { registry },
+  ...(config.auth === undefined ? {} : { auth: config.auth }),
   server: {
     bindAddress: '127.0.0.1:0',
     secureServing: secure,

@@ -1,4 +1,4 @@
-import type { DiagnosticsPortOptions } from '@kubediag/diagnostics';
+import type { DiagnosticsAuthOptions, DiagnosticsPortOptions } from '@kubediag/diagnostics';
 
 /**
  * What the tests and the operator child (operator-main.ts) say to each other over the IPC channel.
@@ -30,6 +30,8 @@ export interface OperatorConfig {
     | 'maxProfileSeconds'
     | 'maxHeaderSize'
   >;
+  /** Options of the Kubernetes filter (secure mode): the review budget, cache bounds. */
+  readonly auth?: DiagnosticsAuthOptions;
   /** Report protected side effects (metrics collection, profiles, verbosity, canary, health checks). */
   readonly instrument: boolean;
 }
