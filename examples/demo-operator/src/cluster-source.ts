@@ -1,9 +1,18 @@
-import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
+import type { Informer, KubeConfig, ObjectCache, V1ConfigMap } from '@kubernetes/client-node';
 import { WATCH_LABEL } from './checksum.ts';
 import type { ConfigMapSource, ConfigMapView } from './config-map-source.ts';
 
-/** ConfigMaps labelled `demo.kubediag.dev/watch` in every namespace, through a client-node informer. */
-export async function createClusterSource(kc: KubeConfig): Promise<ConfigMapSource> {
+/** The informer createClusterSource runs, handed out before it starts so its watch can be observed. */
+export type ConfigMapInformer = Informer<V1ConfigMap> & ObjectCache<V1ConfigMap>;
+
+/**
+ * ConfigMaps labelled `demo.kubediag.dev/watch` in every namespace, through a client-node informer.
+ * `observe` sees the informer before its first watch (withDiagnostics' observeInformer counts from it).
+ */
+export async function createClusterSource(
+  kc: KubeConfig,
+  observe?: (informer: ConfigMapInformer) => void,
+): Promise<ConfigMapSource> {
   const k8s = await import('@kubernetes/client-node');
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const labelSelector = WATCH_LABEL;
@@ -13,7 +22,10 @@ export async function createClusterSource(kc: KubeConfig): Promise<ConfigMapSour
     () => core.listConfigMapForAllNamespaces({ labelSelector }),
     labelSelector,
   );
+  observe?.(informer);
   let synced = false;
+  // Bumped by every informer error: a restart whose start() saw one has not synced.
+  let errors = 0;
 
   const view = (cm: V1ConfigMap): ConfigMapView => ({
     namespace: cm.metadata?.namespace ?? '',
@@ -34,8 +46,15 @@ export async function createClusterSource(kc: KubeConfig): Promise<ConfigMapSour
       informer.on('delete', notify);
       informer.on('error', () => {
         synced = false;
-        // client-node's informer does not restart itself after a watch error.
-        setTimeout(() => void informer.start().then(() => (synced = true)), 5000).unref();
+        errors++;
+        // client-node 1.x's informer does not restart itself after an error. Its start() resolves
+        // after a failed list too (it reports the error instead), so that restart has not synced.
+        setTimeout(() => {
+          const before = errors;
+          void informer.start().then(() => {
+            if (errors === before) synced = true;
+          });
+        }, 5000).unref();
       });
       await informer.start();
       synced = true;

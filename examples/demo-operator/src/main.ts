@@ -17,6 +17,9 @@ import { createEmbeddedSource } from './embedded-source.ts';
 import { chooseMode, curlRecipes, embeddedIdentities } from './modes.ts';
 
 const CONTROLLER = 'configmap-checksum';
+/** The informer's name in the kubediag_informer_* series, and its readiness check's. */
+const INFORMER = 'configmaps';
+const INFORMER_READYZ_CHECK = 'configmaps-watch';
 
 async function main(): Promise<void> {
   const { values: flags, rest } = parseDiagnosticsFlags();
@@ -38,12 +41,19 @@ async function main(): Promise<void> {
   const mode = chooseMode(own.kubeconfig, process.env);
   const identities = mode === 'embedded' ? embeddedIdentities() : undefined;
   // On a workstation the embedded demo listens on loopback only, unless told otherwise.
-  const addressGiven =
-    process.argv.some((a) => a.includes('diagnostics-address')) || process.env.KUBEDIAG_DIAGNOSTICS_ADDRESS;
-  const options = diagnosticsOptionsFromFlags(
-    mode === 'embedded' && !addressGiven ? { ...flags, diagnosticsAddress: '127.0.0.1:8443' } : flags,
-    { name: 'demo-operator' },
-  );
+  const given = (flag: string, env: string): boolean =>
+    process.argv.some((a) => a.includes(flag)) || process.env[env] !== undefined;
+  const loopback = {
+    ...(given('diagnostics-address', 'KUBEDIAG_DIAGNOSTICS_ADDRESS')
+      ? {}
+      : { diagnosticsAddress: '127.0.0.1:8443' }),
+    ...(given('health-probe-bind-address', 'KUBEDIAG_HEALTH_PROBE_BIND_ADDRESS')
+      ? {}
+      : { healthProbeBindAddress: '127.0.0.1:8081' }),
+  };
+  const options = diagnosticsOptionsFromFlags(mode === 'embedded' ? { ...flags, ...loopback } : flags, {
+    name: 'demo-operator',
+  });
 
   let kubeConfig: KubeConfig | undefined;
   if (mode === 'cluster') {
@@ -64,8 +74,12 @@ async function main(): Promise<void> {
   });
   const log = diag.logger.withName('demo');
 
+  // In a cluster the informer's watch is observed (kubediag_informer_* metrics), and /readyz fails
+  // while it is down or silent beyond --watch-disconnected-threshold / --watch-silence-threshold.
   const source: ConfigMapSource = kubeConfig
-    ? await createClusterSource(kubeConfig)
+    ? await createClusterSource(kubeConfig, (informer) =>
+        diag.observeInformer(INFORMER, informer, { readyzCheck: INFORMER_READYZ_CHECK }),
+      )
     : createEmbeddedSource({ editEveryMs: Number(own['edit-every']) });
   const controller = diag.createController({ name: CONTROLLER, reconcile: createChecksumReconciler(source) });
   diag.addReadyzCheck('informer-sync', async () => {
@@ -82,7 +96,14 @@ async function main(): Promise<void> {
   await source.start((namespace, name) => controller.enqueue({ namespace, name }));
 
   if (identities && diag.server.url && diag.config.mode === 'secure') {
-    process.stdout.write(curlRecipes(diag.server.url, identities.readerToken, identities.operatorToken));
+    process.stdout.write(
+      curlRecipes(
+        diag.server.url,
+        diag.server.healthProbeUrl,
+        identities.readerToken,
+        identities.operatorToken,
+      ),
+    );
   }
 
   let stopping = false;

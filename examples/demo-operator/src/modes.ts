@@ -51,7 +51,12 @@ export function embeddedIdentities(): EmbeddedIdentities {
 }
 
 /** The Cluster API recipes, ready to paste, against this process. */
-export function curlRecipes(url: string, readerToken: string, operatorToken: string): string {
+export function curlRecipes(
+  url: string,
+  probeUrl: string | undefined,
+  readerToken: string,
+  operatorToken: string,
+): string {
   return [
     '',
     'Try it (the tokens are valid for this run only):',
@@ -61,7 +66,9 @@ export function curlRecipes(url: string, readerToken: string, operatorToken: str
     `  curl -sk ${url}/debug/flags/v --header "Authorization: Bearer $ONCALL" -X PUT -d '5'`,
     `  curl -sk "${url}/debug/pprof/profile?seconds=5" --header "Authorization: Bearer $READER" > profile.out && go tool pprof -top profile.out`,
     `  curl -sk "${url}/debug/pprof/goroutine?debug=2" --header "Authorization: Bearer $READER"`,
-    `  curl -sk ${url}/readyz?verbose`,
+    probeUrl === undefined
+      ? `  curl -sk ${url}/readyz?verbose`
+      : `  curl -s ${probeUrl}/readyz?verbose   # the kubelet's probes: plain HTTP, their own listener`,
     `  curl -sk ${url}/metrics   # no token: 401 Unauthorized`,
     '',
   ].join('\n');

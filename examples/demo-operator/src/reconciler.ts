@@ -1,4 +1,4 @@
-import type { Reconciler } from '@kubediag/diagnostics';
+import type { Reconciler } from '@kubediag/controller';
 import { CHECKSUM_ANNOTATION, checksumOf } from './checksum.ts';
 import type { ConfigMapSource } from './config-map-source.ts';
 

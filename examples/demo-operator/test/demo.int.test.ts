@@ -1,14 +1,11 @@
 // End to end: the demo operator against the real envtest control plane, with its own manifests'
 // RBAC, scraped by a real Prometheus, its log level raised through PUT /debug/flags/v, and a CPU
 // profile read by go tool pprof.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   applyManifest,
@@ -24,73 +21,16 @@ import {
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKSUM_ANNOTATION, WATCH_LABEL, checksumOf } from '../src/checksum.ts';
+import {
+  call,
+  demoDir,
+  eventually,
+  startDemo,
+  writeTokenKubeconfig,
+  type Demo,
+} from './support/demo-process.ts';
 
-const demoDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const NS = 'kubediag-demo';
-
-interface Demo {
-  url: string;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-async function startDemo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Demo> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@kubediag/source', '--import', 'tsx', join(demoDir, 'src/main.ts'), ...args],
-    {
-      cwd: demoDir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 60_000);
-    const check = () => {
-      const m = /"Demo operator started".* diagnostics="([^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stderr!.on('data', check);
-    child.once('exit', () => reject(new Error(`demo exited:\n${out}`)));
-  });
-  return {
-    url,
-    output: () => out,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-function call(url: string, init: { method?: string; token?: string; body?: string } = {}) {
-  const u = new URL(url);
-  const send = u.protocol === 'https:' ? request : httpRequest;
-  return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
-    const req = send(
-      u,
-      {
-        method: init.method ?? 'GET',
-        rejectUnauthorized: false,
-        headers: init.token ? { authorization: `Bearer ${init.token}` } : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
-}
 
 /** The demo's in-memory self-signed certificate, as a CA file for Prometheus. */
 function servingCertificatePem(url: string): Promise<string> {
@@ -105,20 +45,6 @@ function servingCertificatePem(url: string): Promise<string> {
     });
     socket.on('error', reject);
   });
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('demo operator against a real control plane', () => {
@@ -140,30 +66,17 @@ describe('demo operator against a real control plane', () => {
     readerToken = await createToken(kc, NS, 'diagnostics-reader');
     dir = await mkdtemp(join(tmpdir(), 'kdiag-demo-'));
     const kubeconfig = join(dir, 'operator.kubeconfig');
-    await writeFile(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          {
-            name: 'envtest',
-            cluster: {
-              server: cp.url,
-              'certificate-authority-data': Buffer.from(cp.caPem).toString('base64'),
-            },
-          },
-        ],
-        users: [{ name: 'demo-operator', user: { token: operatorToken } }],
-        contexts: [{ name: 'demo', context: { cluster: 'envtest', user: 'demo-operator' } }],
-        'current-context': 'demo',
-      }),
-      { mode: 0o600 },
-    );
+    await writeTokenKubeconfig(kubeconfig, cp, operatorToken);
     const k8s = await import('@kubernetes/client-node');
     core = kc.makeApiClient(k8s.CoreV1Api);
     workNs = await createNamespace(kc);
-    demo = await startDemo(['--kubeconfig', kubeconfig, '--diagnostics-address=127.0.0.1:0', '-v=2']);
+    demo = await startDemo([
+      '--kubeconfig',
+      kubeconfig,
+      '--diagnostics-address=127.0.0.1:0',
+      '--health-probe-bind-address=127.0.0.1:0',
+      '-v=2',
+    ]);
   });
 
   afterAll(async () => {
@@ -270,7 +183,11 @@ describe('demo operator against a real control plane', () => {
   });
 
   it('serves /metrics only in insecure mode', async () => {
-    const insecure = await startDemo(['--insecure-diagnostics', '--diagnostics-address=127.0.0.1:0']);
+    const insecure = await startDemo([
+      '--insecure-diagnostics',
+      '--diagnostics-address=127.0.0.1:0',
+      '--health-probe-bind-address=0',
+    ]);
     try {
       expect(insecure.url).toMatch(/^http:\/\//);
       expect((await call(`${insecure.url}/metrics`)).status).toBe(200);
