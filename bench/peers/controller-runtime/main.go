@@ -4,13 +4,19 @@
 // (filters.WithAuthenticationAndAuthorization). It is the anchor kubediag's benchmark compares
 // withDiagnostics against, so it adds nothing of its own beyond padding the registry to a given size.
 //
-// It also serves `/ok`, a trivial handler ("ok\n") behind the same filter, and `--no-filter` turns the
+// Like Cluster API, it serves net/http/pprof under /debug/pprof/ behind the filter. It also serves `/ok`, a trivial handler ("ok\n") behind the same filter, and `--no-filter` turns the
 // filter off: together they measure what controller-runtime's own filter costs a small handler, the
 // anchor of kubediag's filter overhead.
 //
+// `--health-probe-bind-address` adds the manager's health-probe server (HealthProbeBindAddress; "0", the
+// default, leaves it off): plain HTTP, /healthz and /readyz with one `ping` check each, mounted as the
+// manager mounts them, so kubediag's probe listener can be measured against it under the same attack.
+//
 // Usage: controller-runtime-peer --kubeconfig FILE [--bind-address 127.0.0.1:0] [--metrics-lines N] [--no-filter]
+// [--health-probe-bind-address 127.0.0.1:0]
 // (KUBECONFIG is read when --kubeconfig is absent, as in any controller-runtime operator). Prints
-// "serving https://HOST:PORT" on stdout once the listener is up; stops on SIGTERM or SIGINT.
+// "serving https://HOST:PORT" on stdout once the listener is up (after "probes http://HOST:PORT" when
+// the probe server is on); stops on SIGTERM or SIGINT.
 package main
 
 import (
@@ -18,7 +24,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -31,6 +39,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -43,10 +52,18 @@ func main() {
 		"pad the registry with one gauge so /metrics has about this many lines (0: no padding)")
 	noFilter := flag.Bool("no-filter", false,
 		"serve without WithAuthenticationAndAuthorization (the baseline of the filter's cost)")
+	probeAddress := flag.String("health-probe-bind-address", "0",
+		"address of the health-probe server, as the manager's HealthProbeBindAddress (\"0\": off)")
 	klog.InitFlags(nil)
 	flag.Parse()
 	logf.SetLogger(klog.Background())
 
+	if *probeAddress != "0" && *probeAddress != "" {
+		if err := serveProbes(*probeAddress); err != nil {
+			klog.ErrorS(err, "controller-runtime peer failed")
+			os.Exit(1)
+		}
+	}
 	if err := run(*bindAddress, *metricsLines, !*noFilter); err != nil {
 		klog.ErrorS(err, "controller-runtime peer failed")
 		os.Exit(1)
@@ -79,8 +96,16 @@ func run(bindAddress string, metricsLines int, filtered bool) error {
 		// An empty directory: no tls.crt/tls.key there, so the server generates its self-signed
 		// certificate as it does in a default deployment.
 		CertDir: os.TempDir() + "/controller-runtime-peer-no-certs",
-		// The server puts extra handlers behind the same filter as /metrics.
-		ExtraHandlers: map[string]http.Handler{"/ok": http.HandlerFunc(ok)},
+		// The server puts extra handlers behind the same filter as /metrics. The pprof handlers are the
+		// ones Cluster API registers on --diagnostics-address in secure mode.
+		ExtraHandlers: map[string]http.Handler{
+			"/ok":                  http.HandlerFunc(ok),
+			"/debug/pprof/":        http.HandlerFunc(pprof.Index),
+			"/debug/pprof/cmdline": http.HandlerFunc(pprof.Cmdline),
+			"/debug/pprof/profile": http.HandlerFunc(pprof.Profile),
+			"/debug/pprof/symbol":  http.HandlerFunc(pprof.Symbol),
+			"/debug/pprof/trace":   http.HandlerFunc(pprof.Trace),
+		},
 	}
 	if filtered {
 		options.FilterProvider = filters.WithAuthenticationAndAuthorization
@@ -109,6 +134,32 @@ func run(bindAddress string, metricsLines int, filtered bool) error {
 	}
 	fmt.Printf("serving https://%s\n", addressed.GetBindAddr())
 	return <-done
+}
+
+// serveProbes starts the health-probe server the way controller-runtime's manager does
+// (addHealthProbeServer): a ServeMux with each endpoint at X and X/ behind StripPrefix, a
+// healthz.Handler per endpoint, and the server of its internal httpserver.New (1 MiB header limit,
+// ReadHeaderTimeout 32 s, IdleTimeout 90 s). It prints "probes http://HOST:PORT" once listening.
+func serveProbes(address string) error {
+	listener, err := net.Listen("tcp", address)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	for _, endpoint := range []string{"/readyz", "/healthz"} {
+		handler := &healthz.Handler{Checks: map[string]healthz.Checker{"ping": healthz.Ping}}
+		mux.Handle(endpoint, http.StripPrefix(endpoint, handler))
+		mux.Handle(endpoint+"/", http.StripPrefix(endpoint, handler))
+	}
+	server := &http.Server{
+		Handler:           mux,
+		MaxHeaderBytes:    1 << 20,
+		IdleTimeout:       90 * time.Second,
+		ReadHeaderTimeout: 32 * time.Second,
+	}
+	go func() { _ = server.Serve(listener) }()
+	fmt.Printf("probes http://%s\n", listener.Addr().String())
+	return nil
 }
 
 // ok is the smallest handler there is, so the filter's own cost is as visible as it can be.
