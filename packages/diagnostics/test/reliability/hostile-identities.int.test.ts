@@ -67,8 +67,9 @@ const FLOOD_HEAP_GROWTH_BOUND = 16 * 1024 * 1024;
  * (b): RSS at rest after a second identical flood, beyond after the first. RSS after the first flood
  * holds what thousands of TLS connections left to the allocator (every 401 closes its connection, as
  * Go's server does): 170–240 MiB after one flood, varying with the run and the Node line, so a bound on
- * it either flakes or proves nothing. Bounded memory means the second flood adds nearly nothing;
- * a connection's native state kept (≥ 16 KiB each, its TLS buffers) would add over 60 MiB.
+ * it either flakes or proves nothing. Bounded memory means the second flood adds nearly nothing,
+ * while a closed connection's native state kept (24–59 KiB per TLS connection, measured by
+ * `bench:idle-sockets`) would add over 90 MiB for the 4 000 connections of a CI flood.
  */
 const REPEATED_FLOOD_RSS_GROWTH_BOUND = 24 * 1024 * 1024;
 /** (c): heap growth beyond the cache's byte bound (the pprof handler, parser buffers, GC noise). */
