@@ -64,14 +64,15 @@ const AUTHZ_CACHE_BYTES = DEFAULTS.authorizationCacheMaxBytes;
  */
 const FLOOD_HEAP_GROWTH_BOUND = 16 * 1024 * 1024;
 /**
- * (b): RSS at rest after a second identical flood, beyond after the first. RSS after the first flood
- * holds what thousands of TLS connections left to the allocator (every 401 closes its connection, as
- * Go's server does): 170–240 MiB after one flood, varying with the run and the Node line, so a bound on
- * it either flakes or proves nothing. Bounded memory means the second flood adds nearly nothing,
- * while a closed connection's native state kept (24–59 KiB per TLS connection, measured by
- * `bench:idle-sockets`) would add over 90 MiB for the 4 000 connections of a CI flood.
+ * (b): RSS at rest after two identical floods, beyond before them. RSS at rest is mostly what the
+ * allocator keeps of thousands of TLS connections (every 401 closes its connection, as Go's server
+ * does), and it moves by itself: in one CI run 225.8 → 176.4 → 204.2 MiB (before, after one flood,
+ * after two), in another 235.4 → 311.1 → 310.5 MiB, with the heap within 2 MiB throughout. So one
+ * flood cannot be judged by RSS; two can: a closed connection's native state kept (24–59 KiB per TLS
+ * connection, measured by `bench:idle-sockets`) would add at least 188 MiB over the 8 000 connections
+ * of two CI floods, above the largest swing seen (76 MiB) and this bound.
  */
-const REPEATED_FLOOD_RSS_GROWTH_BOUND = 24 * 1024 * 1024;
+const TWO_FLOODS_RSS_GROWTH_BOUND = 128 * 1024 * 1024;
 /** (c): heap growth beyond the cache's byte bound (the pprof handler, parser buffers, GC noise). */
 const PATH_HEAP_SLACK = 6 * 1024 * 1024;
 
@@ -203,7 +204,7 @@ describe('integration: hostile identities, side by side with controller-runtime'
     const restAfter = await atRest(op);
     const peerRssAfter = rssBytes(peer.pid);
     const warnings = op.output().match(/Review budget exhausted/g)?.length ?? 0;
-    // The same flood again, to tell memory the allocator keeps once from memory that grows per flood.
+    // The same flood again: memory that grows per flood doubles, what the allocator keeps does not.
     await floodOf(op.url, ids.kubediag, junkTokens(JUNK));
     await floodOf(op.url, ids.kubediag, malformedTokens(MALFORMED));
     const restAfterRepeat = await atRest(op);
@@ -251,7 +252,7 @@ describe('integration: hostile identities, side by side with controller-runtime'
     for (const s of servers) expect(result[s.name]!['operatorApiCalls']).toMatchObject({ okPercent: 100 });
     expect(restAfter.heapUsed - restBefore.heapUsed).toBeLessThan(FLOOD_HEAP_GROWTH_BOUND);
     expect(restAfterRepeat.heapUsed - restBefore.heapUsed).toBeLessThan(FLOOD_HEAP_GROWTH_BOUND);
-    expect(restAfterRepeat.rss - restAfter.rss).toBeLessThan(REPEATED_FLOOD_RSS_GROWTH_BOUND);
+    expect(restAfterRepeat.rss - restBefore.rss).toBeLessThan(TWO_FLOODS_RSS_GROWTH_BOUND);
     // One warning, then at most one per 10 s.
     expect(warnings).toBeGreaterThan(0);
     expect(warnings).toBeLessThanOrEqual(2 + Math.ceil((kd.junk.wallMs + kd.malformed.wallMs) / 10_000));
