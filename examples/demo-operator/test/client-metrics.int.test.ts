@@ -122,6 +122,11 @@ afterAll(async () => {
 
 describe('the demo operator counts its own requests to the apiserver', () => {
   it('has LISTs, WATCHes and PATCHes with code 200 after a reconcile, and its informer watching', async () => {
+    // The watch is up before the ConfigMap exists, so that it arrives as a watch event (ADDED): created
+    // earlier, it would come in the informer's first LIST and no event would be counted (seen on Node 24).
+    await eventually('the informer watching', async () =>
+      (await call(`${demo.url}/readyz/${READYZ_CHECK}`)).status === 200 ? true : undefined,
+    );
     await createWatched(patchableNs, 'settings', { color: 'blue' });
     await checksumAnnotation(patchableNs, 'settings');
     const text = await eventually('the PATCH counted', async () => {
