@@ -1,10 +1,12 @@
 // /metrics is written in slices by our own writer: byte-identical to prom-client's registry.metrics()
 // in both formats, from either kind of registry, and it lets the event loop run between slices.
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { Counter, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { describe, expect, it, vi } from 'vitest';
 import { createDiscardLogger } from '@kubediag/klog';
 import { createDiagnosticsServer } from '../src/index.ts';
 import { negotiateExposition } from '../src/exposition/negotiate.ts';
+import { renderInSlices } from '../src/exposition/render-in-slices.ts';
 import {
   fillWithEveryKind,
   fillWithSeries,
@@ -61,6 +63,88 @@ describe('unit: the sliced render is byte-identical to prom-client', () => {
     expect((await renderToString(openMetricsRegistry(), 'openmetrics')).text).toBe(
       await openMetricsRegistry().metrics(),
     );
+  });
+});
+
+describe("unit: prom-client's plain counters and gauges are read key by key", () => {
+  it('a 10 000-series gauge and counter with collect callbacks: the same bytes, collect run once each', async () => {
+    const registry = textRegistry();
+    let collects = 0;
+    const gauge = new Gauge({
+      name: 'big_gauge',
+      help: 'Set by its collect.',
+      labelNames: ['pod'],
+      registers: [registry],
+      collect() {
+        collects++;
+        this.set({ pod: 'pod-0' }, collects);
+      },
+    });
+    const counter = new Counter({
+      name: 'big_total',
+      help: 'Counter.',
+      labelNames: ['pod'],
+      registers: [registry],
+    });
+    for (let i = 0; i < 10_000; i++) {
+      gauge.set({ pod: `pod-${i}` }, i);
+      counter.inc({ pod: `pod-${i}` }, i + 1);
+    }
+    const sliced = await renderToString(registry, 'text', 0);
+    expect(collects).toBe(1);
+    expect(sliced.chunks).toBeGreaterThan(100);
+    // prom-client's own render runs the collect once more: the gauge's first value moves by one.
+    expect(sliced.text.replace('big_gauge{pod="pod-0"} 1\n', 'big_gauge{pod="pod-0"} 2\n')).toBe(
+      await registry.metrics(),
+    );
+  });
+
+  it('a series removed mid-render is left out; a reset keeps the series listed before it', async () => {
+    const registry = textRegistry();
+    fillWithSeries(registry, 1, 2000);
+    const expected = await registry.metrics();
+    const gauge = registry.getSingleMetric('series_metric_0') as Gauge;
+    const removed = { pod: 'pod-1999', phase: 'running', zone: 'z1' };
+    const parts: string[] = [];
+    let removedOnce = false;
+    await renderInSlices(
+      registry,
+      'text',
+      {
+        write: (chunk) => {
+          parts.push(chunk);
+          // The first slice is written before the last series is: remove it now, then reset all.
+          if (!removedOnce) {
+            removedOnce = true;
+            gauge.remove(removed);
+            gauge.reset();
+          }
+        },
+      },
+      () => false,
+      0,
+    );
+    const line = 'series_metric_0{pod="pod-1999",phase="running",zone="z1"} 2998.5\n';
+    expect(expected).toContain(line);
+    expect(parts.join('')).toBe(expected.replace(line, ''));
+  });
+
+  it('a subclass with its own get(), or a get() replaced, is read through get()', async () => {
+    class Doubled extends Gauge {
+      override async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+        const snapshot = await super.get();
+        return { ...snapshot, values: snapshot.values.map((v) => ({ ...v, value: v.value * 2 })) };
+      }
+    }
+    const registry = textRegistry();
+    new Doubled({ name: 'doubled', help: 'Subclass.', registers: [registry] }).set(21);
+    const replaced = new Gauge({ name: 'replaced', help: 'Own get.', registers: [registry] });
+    replaced.set(1);
+    const get = vi.spyOn(replaced, 'get');
+    const { text } = await renderToString(registry, 'text');
+    expect(text).toContain('\ndoubled 42\n');
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(text).toBe(await registry.metrics());
   });
 });
 
