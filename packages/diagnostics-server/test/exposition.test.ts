@@ -129,6 +129,21 @@ describe("unit: prom-client's plain counters and gauges are read key by key", ()
     expect(parts.join('')).toBe(expected.replace(line, ''));
   });
 
+  it("a plain gauge's collect that throws, or rejects, fails the render as it fails registry.metrics()", async () => {
+    for (const collect of [
+      (): void => {
+        throw new Error('collect threw');
+      },
+      (): Promise<void> => Promise.reject(new Error('collect threw')),
+    ]) {
+      const registry = textRegistry();
+      fillWithSeries(registry, 2, 10);
+      new Gauge({ name: 'failing', help: 'Its collect fails.', registers: [registry], collect });
+      await expect(registry.metrics()).rejects.toThrow('collect threw');
+      await expect(renderToString(registry, 'text')).rejects.toThrow('collect threw');
+    }
+  });
+
   it('a subclass with its own get(), or a get() replaced, is read through get()', async () => {
     class Doubled extends Gauge {
       override async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {

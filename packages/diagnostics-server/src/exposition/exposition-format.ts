@@ -98,7 +98,7 @@ export class ExpositionWriter {
   }
 
   /** The family name and the header lines of `metric`; then {@link sample} for each of its values. */
-  header(metric: MetricSnapshot): string {
+  header(metric: Pick<MetricSnapshot, 'name' | 'help' | 'type'>): string {
     let name = escapeString(metric.name);
     // prom-client renames an OpenMetrics registry's counters in place before reading them; the name
     // is computed here instead, so that one registry can be written in both formats.

@@ -1,5 +1,11 @@
 import { ExpositionWriter, type ExpositionFormat } from './exposition-format.ts';
-import { plainMetricGetters, readMetric, type MetricSeries, type RegistryMetric } from './metric-series.ts';
+import {
+  plainMetricGetters,
+  readMetric,
+  sampleAt,
+  type MetricSeries,
+  type RegistryMetric,
+} from './metric-series.ts';
 
 /**
  * A prom-client 15 Registry that can be read metric by metric. Its metrics are typed loosely, as
@@ -70,19 +76,19 @@ export async function renderInSlices(
     sliceStart = performance.now();
   };
 
-  const collected: Promise<MetricSeries>[] = [];
+  const collected: (MetricSeries | Promise<MetricSeries>)[] = [];
   for (const metric of metrics) {
     const reading = readMetric(metric, plainGetters);
     // Awaited in order below; a failure is handled there, not reported as unhandled in the meantime.
-    reading.catch(() => undefined);
+    if (reading instanceof Promise) reading.catch(() => undefined);
     collected.push(reading);
     if (performance.now() - sliceStart > sliceMs) await nextSlice();
   }
   for (const pending of collected) {
-    const series = await pending;
+    const series = pending instanceof Promise ? await pending : pending;
     const name = writer.header(series);
     for (let i = 0; i < series.length; i++) {
-      const sample = series.at(i);
+      const sample = sampleAt(series, i);
       if (sample !== undefined) writer.sample(name, series.type, sample);
       if (
         i % SAMPLES_PER_CLOCK_READ === SAMPLES_PER_CLOCK_READ - 1 &&
