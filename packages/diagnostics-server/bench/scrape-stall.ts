@@ -2,10 +2,12 @@
  * The longest event-loop stall while `/metrics` of a 10 000-series registry is served, before (the
  * registry's `metrics()` in one piece, as every release up to issue 19 rendered it) and after (the
  * sliced render), in one run, interleaved; plus the render's own cost against `registry.metrics()`.
- * The scraper runs on a worker thread (keep-alive HTTPS, as Prometheus); a 1 ms interval in the server
+ * The scraper runs in its own process (keep-alive HTTPS, as Prometheus; `BENCH_SCRAPER=thread` puts it
+ * on a worker thread of the server's process, as runs before 2026-12-03 did); a 1 ms interval in the server
  * thread records how late each of its ticks fires.
  * Run: node --conditions=@kubediag/source --import tsx bench/scrape-stall.ts
  */
+import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,7 @@ import { createDiagnosticsServer, type MetricsRegistry } from '../src/index.ts';
 import { renderInSlices } from '../src/exposition/render-in-slices.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 30);
+const SCRAPER = process.env['BENCH_SCRAPER'] === 'thread' ? 'thread' : 'process';
 
 /** `metrics` gauges × `series` label sets of `labels` short labels. */
 function registryOf(metrics: number, series: number, labels: 2 | 3): Registry {
@@ -90,11 +93,38 @@ class GcPauses {
 /** Stalls over this count as long; the goal of issue 19. */
 const LONG_STALL_MS = 10;
 
-function workerGet(w: Worker, url: string, headers: Record<string, string>): Promise<{ status: number }> {
-  return new Promise((resolve) => {
-    w.once('message', resolve);
-    w.postMessage({ url, path: '/metrics', headers });
-  });
+/** The scrape client: a forked process, or a worker thread with `BENCH_SCRAPER=thread`. */
+interface Scraper {
+  get(url: string, headers: Record<string, string>): Promise<{ status: number }>;
+  stop(): Promise<void>;
+}
+
+function startScraper(): Scraper {
+  const script = fileURLToPath(new URL('./scrape-worker.mjs', import.meta.url));
+  if (SCRAPER === 'thread') {
+    const w = new Worker(script);
+    return {
+      get: (url, headers) =>
+        new Promise((resolve) => {
+          w.once('message', resolve);
+          w.postMessage({ url, path: '/metrics', headers });
+        }),
+      stop: async () => void (await w.terminate()),
+    };
+  }
+  const child = fork(script, { execArgv: [] });
+  return {
+    get: (url, headers) =>
+      new Promise((resolve) => {
+        child.once('message', resolve as (m: unknown) => void);
+        child.send({ url, path: '/metrics', headers });
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -117,7 +147,7 @@ async function stalls(name: string, registry: Registry): Promise<string[]> {
       return s;
     }),
   );
-  const worker = new Worker(fileURLToPath(new URL('./scrape-worker.mjs', import.meta.url)));
+  const scraper = startScraper();
   const eld = new LoopDelay();
   const gc = new GcPauses();
   const rows: Record<string, number[]> = {};
@@ -139,7 +169,7 @@ async function stalls(name: string, registry: Registry): Promise<string[]> {
     for (const [label, server, headers] of cases) {
       eld.start();
       const began = performance.now();
-      const r = await workerGet(worker, servers[server]!.url!, headers);
+      const r = await scraper.get(servers[server]!.url!, headers);
       const max = await eld.stop();
       const ended = performance.now();
       if (r.status !== 200) throw new Error(`scrape failed: ${r.status}`);
@@ -154,7 +184,7 @@ async function stalls(name: string, registry: Registry): Promise<string[]> {
     }
   }
   gc.stop();
-  await worker.terminate();
+  await scraper.stop();
   await Promise.all(servers.map((s) => s.stop(1000)));
   const bytes = Buffer.byteLength(await registry.metrics());
   return [
@@ -223,7 +253,7 @@ const short = registryOf(1, 10_000, 3);
 const out = [
   `Node ${process.version}, ${cpus().length} cores, load ${loadavg()
     .map((l) => l.toFixed(2))
-    .join(' ')}, ${new Date().toISOString()}`,
+    .join(' ')}, ${new Date().toISOString()}, scraper in its own ${SCRAPER}`,
   '',
   ...(await stalls('10 gauges × 1 000 series, two labels (the bench registry of bench/run.ts)', big)),
   ...(await stalls('one gauge × 10 000 series, three short labels', short)),
