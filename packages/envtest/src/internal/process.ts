@@ -15,16 +15,19 @@ export interface Exit {
  * - the supervisor holds a pipe from us on fd 3; when we die, even by SIGKILL, the pipe closes and
  *   the supervisor takes the binary down (no orphaned etcd or kube-apiserver);
  * - the supervisor traps TERM and keeps waiting, so its exit (which Node sees) means the binary is
- *   really gone, not merely signalled; it exits with the binary's status (128+n for signal n).
+ *   really gone, not merely signalled; it exits with the binary's status (128+n for signal n). The
+ *   trap comes first: a stop() that lands once the binary runs but before a later trap would kill the
+ *   supervisor alone and report its own SIGTERM instead of the binary's exit. A trap to a command is
+ *   not inherited, so the binary and the watcher still get TERM's default action.
  */
 const SUPERVISOR = `
+trap ':' TERM INT HUP
 exec 3<&0
 "$@" </dev/null &
 child=$!
 ( while read -r _ <&3; do :; done; kill -TERM "$child" 2>/dev/null; sleep 2; kill -KILL "$child" 2>/dev/null ) &
 watcher=$!
 exec 3<&-
-trap ':' TERM INT HUP
 while :; do
   wait "$child"; status=$?
   kill -0 "$child" 2>/dev/null || break
