@@ -28,7 +28,7 @@ describe('unit: supervised process', () => {
     expect(await waitNoProcesses(m, 2_000)).toEqual([]);
   });
 
-  it('reports the binary\'s exit for a stop that comes as soon as the binary runs', async () => {
+  it("reports the binary's exit for a stop that comes as soon as the binary runs", async () => {
     // Before the supervisor trapped TERM first, about one early stop in four killed the supervisor
     // alone; forty in a row catch that with near certainty.
     const exits: Array<{ code: number | null; signal: string | null }> = [];
