@@ -65,6 +65,8 @@ export interface PortConnections {
   /** Connections `pid` holds open on `port` (the listening socket excluded). */
   readonly open: number;
   readonly byState: Readonly<Record<string, number>>;
+  /** Their socket inodes: the same connection in two readings has the same inode. */
+  readonly inodes: ReadonlySet<string>;
 }
 
 /** Rows of `pid`'s TCP tables (IPv4 and IPv6) as columns: [sl, local, remote, state, ..., inode at 9]. */
@@ -86,16 +88,16 @@ const portOf = (address: string): number => parseInt(address.split(':')[1] ?? ''
 export function connectionsOnPort(pid: number, port: number): PortConnections {
   const inodes = fdSummary(pid).socketInodes;
   const byState: Record<string, number> = {};
-  let open = 0;
+  const held = new Set<string>();
   for (const [, local, , state, , , , , , inode] of tcpRows(pid)) {
     if (local === undefined || state === undefined || inode === undefined) continue;
     if (portOf(local) !== port || !inodes.has(inode)) continue;
     const name = TCP_STATES[state] ?? state;
     if (name === 'LISTEN') continue;
     byState[name] = (byState[name] ?? 0) + 1;
-    open++;
+    held.add(inode);
   }
-  return { open, byState };
+  return { open: held.size, byState, inodes: held };
 }
 
 /** Connections `pid` holds to a remote `port` (its client connections to the apiserver, say). */
