@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the controller-runtime peer of kubediag's benchmarks into the kubediag cache and prints the
-# binary's path on stdout. Cached: rebuilt only when main.go, go.mod or go.sum change.
+# binary's path on stdout. Cached: rebuilt only when a .go file, go.mod or go.sum changes.
 # Env: KUBEDIAG_CACHE  cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/kubediag), as setup.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -9,7 +9,7 @@ bin="$out_dir/controller-runtime-peer"
 stamp="$bin.inputs-sha256"
 log() { printf '[bench-peers] %s\n' "$*" >&2; }
 
-inputs="$(cd "$here" && cat main.go go.mod go.sum | sha256sum | cut -d' ' -f1)"
+inputs="$(cd "$here" && cat *.go go.mod go.sum | sha256sum | cut -d' ' -f1)"
 if [ -x "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
   echo "$bin"; exit 0
 fi

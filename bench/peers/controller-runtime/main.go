@@ -12,8 +12,11 @@
 // default, leaves it off): plain HTTP, /healthz and /readyz with one `ping` check each, mounted as the
 // manager mounts them, so kubediag's probe listener can be measured against it under the same attack.
 //
+// `--filter-hits N --token-file FILE` does not serve: it times the filter's cache hit in-process
+// (filter_hit.go), the anchor of kubediag's bench/filter-hit.ts.
+//
 // Usage: controller-runtime-peer --kubeconfig FILE [--bind-address 127.0.0.1:0] [--metrics-lines N] [--no-filter]
-// [--health-probe-bind-address 127.0.0.1:0]
+// [--health-probe-bind-address 127.0.0.1:0] | --filter-hits N [--filter-hit-rounds R] --token-file FILE
 // (KUBECONFIG is read when --kubeconfig is absent, as in any controller-runtime operator). Prints
 // "serving https://HOST:PORT" on stdout once the listener is up (after "probes http://HOST:PORT" when
 // the probe server is on); stops on SIGTERM or SIGINT.
@@ -54,10 +57,21 @@ func main() {
 		"serve without WithAuthenticationAndAuthorization (the baseline of the filter's cost)")
 	probeAddress := flag.String("health-probe-bind-address", "0",
 		"address of the health-probe server, as the manager's HealthProbeBindAddress (\"0\": off)")
+	filterHits := flag.Int("filter-hits", 0,
+		"instead of serving: time this many cache hits of the filter per round, in-process (see filter_hit.go)")
+	filterHitRounds := flag.Int("filter-hit-rounds", 1, "rounds of --filter-hits, one JSON line each")
+	tokenFile := flag.String("token-file", "", "the bearer token of --filter-hits")
 	klog.InitFlags(nil)
 	flag.Parse()
 	logf.SetLogger(klog.Background())
 
+	if *filterHits > 0 {
+		if err := runFilterHits(*tokenFile, *filterHits, *filterHitRounds); err != nil {
+			klog.ErrorS(err, "controller-runtime peer failed")
+			os.Exit(1)
+		}
+		return
+	}
 	if *probeAddress != "0" && *probeAddress != "" {
 		if err := serveProbes(*probeAddress); err != nil {
 			klog.ErrorS(err, "controller-runtime peer failed")
@@ -82,11 +96,7 @@ func run(bindAddress string, metricsLines int, filtered bool) error {
 		}
 	}
 
-	cfg, err := config.GetConfig()
-	if err != nil {
-		return err
-	}
-	httpClient, err := rest.HTTPClientFor(cfg)
+	cfg, httpClient, err := clusterClient()
 	if err != nil {
 		return err
 	}
@@ -134,6 +144,20 @@ func run(bindAddress string, metricsLines int, filtered bool) error {
 	}
 	fmt.Printf("serving https://%s\n", addressed.GetBindAddr())
 	return <-done
+}
+
+// clusterClient is the operator's connection to its cluster, as a manager makes it: --kubeconfig,
+// KUBECONFIG or the in-cluster config.
+func clusterClient() (*rest.Config, *http.Client, error) {
+	cfg, err := config.GetConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, httpClient, nil
 }
 
 // serveProbes starts the health-probe server the way controller-runtime's manager does
