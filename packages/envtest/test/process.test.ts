@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SupervisedProcess, tailFile } from '../src/internal/process.ts';
+import { SupervisedProcess, tailFile, type Exit } from '../src/internal/process.ts';
 import { binaryPids, pidExists, runFixture, waitNoProcesses } from './support/procs.ts';
 
 // A unique sleep duration doubles as a marker to find the process in /proc.
@@ -31,7 +31,7 @@ describe('unit: supervised process', () => {
   it("reports the binary's exit for a stop that comes as soon as the binary runs", async () => {
     // Before the supervisor trapped TERM first, about one early stop in four killed the supervisor
     // alone; forty in a row catch that with near certainty.
-    const exits: Array<{ code: number | null; signal: string | null }> = [];
+    const exits: Exit[] = [];
     for (let i = 0; i < 40; i++) {
       const m = marker();
       const p = new SupervisedProcess('sleep', '/bin/sleep', [m], join(dir, 'early.log'));

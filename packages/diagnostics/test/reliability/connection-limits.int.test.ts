@@ -83,12 +83,11 @@ async function scrapeDuring(
   return { fresh, kept };
 }
 
-/** Samples the connections the server holds on its port until `until`; returns the largest count. */
 /**
  * The most connections the operator held at once: those open in two readings 100 ms apart. Node
  * refuses a connection over the limit by accepting it and closing it in the same loop turn, so one
  * reading alone can catch several such sockets of a burst between accept and close; they never live
- * to the next reading, a held connection does.
+ * to the next reading, a held connection does. Sampled until `until`.
  */
 async function maxHeld(until: number): Promise<number> {
   let max = 0;

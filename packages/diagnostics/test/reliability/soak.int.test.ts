@@ -45,9 +45,11 @@ interface RestPoint {
  */
 async function atRest(op: OperatorProcess, port: number, apiserverPort: number): Promise<RestPoint> {
   const deadline = Date.now() + 30_000;
-  while (connectionsOnPort(op.pid, port).open > 0) {
+  while (connectionsOnPort(op.pid, port).inodes.size > 0) {
     if (Date.now() > deadline)
-      throw new Error(`connections still open: ${JSON.stringify(connectionsOnPort(op.pid, port))}`);
+      throw new Error(
+        `connections still open, by state: ${JSON.stringify(connectionsOnPort(op.pid, port).byState)}`,
+      );
     await sleep(200);
   }
   const began = Date.now();
@@ -149,7 +151,7 @@ it(
         rssMiB: mib(m.rss),
         heapMiB: mib(m.heapUsed),
         fds: fdSummary(op.pid).total,
-        open: connectionsOnPort(op.pid, ep.port).open,
+        open: connectionsOnPort(op.pid, ep.port).inodes.size,
         served: total(counts.answered),
       });
     }

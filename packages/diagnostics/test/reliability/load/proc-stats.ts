@@ -62,11 +62,12 @@ const TCP_STATES: Readonly<Record<string, string>> = {
 };
 
 export interface PortConnections {
-  /** Connections `pid` holds open on `port` (the listening socket excluded). */
-  readonly open: number;
-  readonly byState: Readonly<Record<string, number>>;
-  /** Their socket inodes: the same connection in two readings has the same inode. */
+  /**
+   * Socket inodes of the connections `pid` holds open on `port` (the listening socket excluded): the
+   * same connection in two readings has the same inode; `.size` is how many are open.
+   */
   readonly inodes: ReadonlySet<string>;
+  readonly byState: Readonly<Record<string, number>>;
 }
 
 /** Rows of `pid`'s TCP tables (IPv4 and IPv6) as columns: [sl, local, remote, state, ..., inode at 9]. */
@@ -97,7 +98,7 @@ export function connectionsOnPort(pid: number, port: number): PortConnections {
     byState[name] = (byState[name] ?? 0) + 1;
     held.add(inode);
   }
-  return { open: held.size, byState, inodes: held };
+  return { inodes: held, byState };
 }
 
 /** Connections `pid` holds to a remote `port` (its client connections to the apiserver, say). */
