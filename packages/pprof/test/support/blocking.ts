@@ -9,13 +9,15 @@ export const blockingFile = (name: string): string => `/kubediag-test/${name}.js
  * before the running profiler started (the on-stack replacement of a hot loop, a caller it was inlined
  * into) is not known to that profiler: its samples would carry no name, or the caller's (measured:
  * bench/RESULTS.md). A recorder that runs from the start of an operator does not have this problem.
+ * The block is timed on the monotonic clock the recorder measures with: `Date.now()` can be stepped
+ * by the host's clock sync, and a 1000 ms block by it once lasted 997 ms on the recorder's clock.
  */
 export function blockingFunction(name: string): (ms: number) => number {
   const source = [
     `(function ${name}(ms) {`,
-    '  const end = Date.now() + ms;',
+    '  const end = performance.now() + ms;',
     '  let acc = 0;',
-    '  while (Date.now() < end) for (let i = 0; i < 100000; i++) acc += Math.sqrt(i);',
+    '  while (performance.now() < end) for (let i = 0; i < 100000; i++) acc += Math.sqrt(i);',
     '  return acc;',
     '})',
   ].join('\n');
