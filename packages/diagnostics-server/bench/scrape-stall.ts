@@ -4,10 +4,13 @@
  * sliced render), in one run, interleaved; plus the render's own cost against `registry.metrics()`.
  * The scraper runs in its own process (keep-alive HTTPS, as Prometheus; `BENCH_SCRAPER=thread` puts it
  * on a worker thread of the server's process, as runs before 2026-12-03 did); a 1 ms interval in the server
- * thread records how late each of its ticks fires.
+ * thread records how late each of its ticks fires and, from the kernel's schedstat, how the thread spent
+ * each interval (on a CPU, waiting for one, neither), so that a long stall can be told apart: the
+ * process's own work, or a machine that did not run it.
  * Run: node --conditions=@kubediag/source --import tsx bench/scrape-stall.ts
  */
 import { fork } from 'node:child_process';
+import { openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -41,26 +44,87 @@ function registryOf(metrics: number, series: number, labels: 2 | 3): Registry {
   return registry;
 }
 
-/** Records how late each tick of a 1 ms interval fires. */
+/**
+ * The main thread's scheduler figures from `/proc/thread-self/schedstat` (Linux), read with one pread
+ * of an open file (a few µs per tick): time on a CPU, time runnable but waiting for one, and how many
+ * times it was given a CPU. The wait and the count are exact when read by the running thread (the
+ * kernel adds to them as it hands the thread a CPU); the time on a CPU lags by up to a scheduler tick
+ * (4 ms on this machine's kernel), so an interval's figure is good to ±4 ms. Node's
+ * `process.threadCpuUsage()` (Node ≥ 23.9) has the same granularity.
+ */
+class SchedClock {
+  readonly #fd: number | undefined;
+  readonly #buf = Buffer.alloc(128);
+  constructor() {
+    try {
+      this.#fd = openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      this.#fd = undefined; // not Linux, or schedstats off
+    }
+  }
+  /** [ms on a CPU, ms waiting for one, times given one] since the thread started; NaNs when unknown. */
+  read(): [number, number, number] {
+    if (this.#fd === undefined) return [NaN, NaN, NaN];
+    const n = readSync(this.#fd, this.#buf, 0, this.#buf.length, 0);
+    const [run, wait, slices] = this.#buf.toString('latin1', 0, n).split(' ').map(Number);
+    return [run! / 1e6, wait! / 1e6, slices!];
+  }
+}
+
+/**
+ * A tick's interval as the main thread spent it: how late the tick fired; how much of the interval the
+ * thread was on a CPU (±4 ms: the render, GC, TLS — the process's own stall), waiting runnable for one
+ * (other threads and processes had the cores), and how many times it was given a CPU back (0: it was
+ * never switched out). What is neither on a CPU nor waiting, the thread slept (a lock, a page fault) or
+ * its virtual CPU was stolen by the hypervisor.
+ */
+interface Interval {
+  late: number;
+  onCpu: number;
+  waiting: number;
+  resumed: number;
+}
+
+const NO_INTERVAL: Interval = { late: 0, onCpu: NaN, waiting: NaN, resumed: NaN };
+
+/** Records how late each tick of a 1 ms interval fires, and how its interval was spent. */
 class LoopDelay {
+  readonly #clock = new SchedClock();
+  /** Whether the scheduler figures are known here (else their columns print n/a). */
+  readonly knowsScheduler = !Number.isNaN(this.#clock.read()[0]);
   #timer: NodeJS.Timeout | undefined;
   #last = 0;
-  max = 0;
+  #lastSched: [number, number, number] = [NaN, NaN, NaN];
+  #worst = NO_INTERVAL;
+  #maxOnCpu = NaN;
   start(): void {
     this.#last = performance.now();
+    this.#lastSched = this.#clock.read();
     this.#timer = setInterval(() => {
       const now = performance.now();
-      this.max = Math.max(this.max, now - this.#last - 1);
+      const sched = this.#clock.read();
+      const [cpu0, wait0, slices0] = this.#lastSched;
+      const interval: Interval = {
+        late: now - this.#last - 1,
+        onCpu: sched[0] - cpu0,
+        waiting: sched[1] - wait0,
+        resumed: sched[2] - slices0,
+      };
+      if (interval.late > this.#worst.late) this.#worst = interval;
+      if (Number.isNaN(this.#maxOnCpu) || interval.onCpu > this.#maxOnCpu) this.#maxOnCpu = interval.onCpu;
       this.#last = now;
+      this.#lastSched = sched;
     }, 1);
   }
-  async stop(): Promise<number> {
+  /** The round's latest tick, and the most time on a CPU within one interval (NaN when unknown). */
+  async stop(): Promise<{ worst: Interval; maxOnCpu: number }> {
     // Let a tick that was blocked by the end of the scrape fire and be counted.
     await new Promise((r) => setTimeout(r, 3));
     clearInterval(this.#timer);
-    const max = this.max;
-    this.max = 0;
-    return max;
+    const result = { worst: this.#worst, maxOnCpu: this.#maxOnCpu };
+    this.#worst = NO_INTERVAL;
+    this.#maxOnCpu = NaN;
+    return result;
   }
 }
 
@@ -128,7 +192,7 @@ function startScraper(): Scraper {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const ms = (n: number): string => n.toFixed(n < 1 ? 3 : 1);
+const ms = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(n < 1 ? 3 : 1));
 
 async function stalls(name: string, registry: Registry): Promise<string[]> {
   // "Before": the same registry seen only through metrics(), which the handler sends in one piece.
@@ -151,9 +215,12 @@ async function stalls(name: string, registry: Registry): Promise<string[]> {
   const eld = new LoopDelay();
   const gc = new GcPauses();
   const rows: Record<string, number[]> = {};
-  // Per case: rounds whose stall passed LONG_STALL_MS, and those of them with a GC pause of at least
-  // half the stall in the same scrape.
-  const long: Record<string, { rounds: number; withGc: number }> = {};
+  const onCpuRows: Record<string, number[]> = {};
+  // Per case: rounds whose stall passed LONG_STALL_MS, and of them those whose worst interval was at
+  // least half a GC pause, half run-queue wait, or half off a CPU without waiting.
+  const long: Record<string, { rounds: number; gc: number; waiting: number; offCpu: number }> = {};
+  // The worst tick of each long round of the sliced render, the figure under the goal.
+  const details: string[] = [];
   const cases = [
     ['after: sliced render, text', 0, {}],
     ['before: metrics() in one piece, text', 1, {}],
@@ -170,16 +237,25 @@ async function stalls(name: string, registry: Registry): Promise<string[]> {
       eld.start();
       const began = performance.now();
       const r = await scraper.get(servers[server]!.url!, headers);
-      const max = await eld.stop();
+      const { worst, maxOnCpu } = await eld.stop();
       const ended = performance.now();
       if (r.status !== 200) throw new Error(`scrape failed: ${r.status}`);
       if (round < 0) continue;
-      (rows[label] ??= []).push(max);
-      if (max > LONG_STALL_MS) {
+      (rows[label] ??= []).push(worst.late);
+      (onCpuRows[label] ??= []).push(maxOnCpu);
+      if (worst.late > LONG_STALL_MS) {
         await gc.flushed();
-        const entry = (long[label] ??= { rounds: 0, withGc: 0 });
+        const gcPause = gc.longestBetween(began, ended);
+        const offCpu = worst.late + 1 - worst.onCpu - worst.waiting;
+        const entry = (long[label] ??= { rounds: 0, gc: 0, waiting: 0, offCpu: 0 });
         entry.rounds++;
-        if (gc.longestBetween(began, ended) >= max / 2) entry.withGc++;
+        if (gcPause >= worst.late / 2) entry.gc++;
+        if (worst.waiting >= worst.late / 2) entry.waiting++;
+        if (offCpu >= worst.late / 2) entry.offCpu++;
+        if (label.startsWith('after'))
+          details.push(
+            `- ${label}, round ${round}: ${ms(worst.late)} ms late; its interval on a CPU ${ms(worst.onCpu)} ms (±4), waiting for one ${ms(worst.waiting)} ms, neither ${ms(offCpu)} ms, given a CPU back ${worst.resumed} times; longest GC pause in the scrape ${ms(gcPause)} ms`,
+          );
       }
     }
   }
@@ -190,12 +266,23 @@ async function stalls(name: string, registry: Registry): Promise<string[]> {
   return [
     `### ${name}: ${(bytes / 1024).toFixed(0)} KiB text, ${ROUNDS} interleaved rounds`,
     '',
-    `| longest event-loop stall during one scrape (1 ms interval, max lateness) | median of rounds ms | max ms | rounds over ${LONG_STALL_MS} ms | … of them with a GC pause ≥ half the stall |`,
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...Object.entries(rows).map(
-      ([label, xs]) =>
-        `| ${label} | ${ms(median(xs))} | ${ms(Math.max(...xs))} | ${long[label]?.rounds ?? 0} | ${long[label]?.withGc ?? 0} |`,
-    ),
+    `| longest event-loop stall during one scrape (1 ms interval, max lateness) | median of rounds ms | max ms | rounds over ${LONG_STALL_MS} ms | … half of it a GC pause | … half waiting for a CPU | … half off a CPU, not waiting | most time on a CPU in one interval (±4 ms), median / max ms | rounds over ${LONG_STALL_MS} ms on a CPU |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...Object.entries(rows).map(([label, xs]) => {
+      const l = long[label] ?? { rounds: 0, gc: 0, waiting: 0, offCpu: 0 };
+      const onCpu = onCpuRows[label] ?? [];
+      // Without schedstat (not Linux) the scheduler's figures print as n/a.
+      const cpuCells = eld.knowsScheduler
+        ? `${ms(median(onCpu))} / ${ms(Math.max(...onCpu))} | ${onCpu.filter((c) => c > LONG_STALL_MS).length}`
+        : 'n/a | n/a';
+      const waiting = eld.knowsScheduler ? l.waiting : 'n/a';
+      const offCpu = eld.knowsScheduler ? l.offCpu : 'n/a';
+      return `| ${label} | ${ms(median(xs))} | ${ms(Math.max(...xs))} | ${l.rounds} | ${l.gc} | ${waiting} | ${offCpu} | ${cpuCells} |`;
+    }),
+    '',
+    ...(details.length > 0
+      ? [`Sliced rounds over ${LONG_STALL_MS} ms, their latest tick:`, '', ...details]
+      : []),
     '',
   ];
 }
