@@ -144,6 +144,17 @@ describe('unit: flight recorder endpoints', () => {
       new RegExp(`^blockInStall \\(${blockingFile('blockInStall')}:4\\) \\d+%`),
     );
     expect(String(warnings[0]?.kv?.['duration'])).toMatch(/^\d+\.\ds$/);
+    if (process.platform === 'linux') {
+      // How the thread spent the stall, from the kernel: it cannot have been on a CPU and waiting for
+      // one for longer than the stall (plus a scheduler tick of lag in the CPU figure).
+      const spent = record.scheduling!;
+      expect(spent.onCpuMs).toBeGreaterThan(0);
+      expect(spent.onCpuMs + spent.waitingMs).toBeLessThanOrEqual(record.durationMs + 20);
+      expect(warnings[0]?.kv).toMatchObject({
+        onCPU: expect.stringMatching(/^\d+(ms|\.\ds)$/) as unknown,
+        waitingForCPU: expect.stringMatching(/^\d+(ms|\.\ds)$/) as unknown,
+      });
+    }
     await new Promise((r) => setTimeout(r, 300)); // more beats: still one stall
     expect(mine()).toHaveLength(1);
     expect(record.durationMs).toBeGreaterThanOrEqual(1000);
@@ -164,6 +175,7 @@ describe('unit: flight recorder endpoints', () => {
       expect.objectContaining({
         id: record.id,
         durationMs: record.durationMs,
+        ...(record.scheduling === undefined ? {} : { scheduling: record.scheduling }),
         profile: `stalls/${record.id}`,
       }),
     );

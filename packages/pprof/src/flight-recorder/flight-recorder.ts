@@ -9,6 +9,7 @@ import { ChunkRing } from './chunk-ring.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { ProfileChain } from './profile-chain.ts';
 import { formatStallDuration, formatStallTop, StallStore, type StallRecord } from './stall-record.ts';
+import { schedulingBetween, ThreadScheduling, type StallScheduling } from './thread-scheduling.ts';
 
 /** What a handler's flight recorder shows of itself: for metrics, health pages and tests. */
 export interface FlightRecorderStatus {
@@ -63,6 +64,9 @@ export class FlightRecorder implements FlightRecorderStatus {
   readonly #heartbeat: Heartbeat;
   readonly #release: () => void;
   #chain: ProfileChain | undefined;
+  /** The thread's scheduler counters (Linux), read at each beat: what part of a stall was its own. */
+  #scheduling: ThreadScheduling | undefined;
+  #lastReading: ReturnType<ThreadScheduling['read']>;
   #chunkStartedUs = 0;
   #closed = false;
 
@@ -104,6 +108,8 @@ export class FlightRecorder implements FlightRecorderStatus {
     }
     this.#chain = chain;
     this.#chunkStartedUs = nowUs();
+    this.#scheduling = ThreadScheduling.open();
+    this.#lastReading = this.#scheduling?.read();
     this.#heartbeat.start();
   }
 
@@ -189,6 +195,8 @@ export class FlightRecorder implements FlightRecorderStatus {
     if (this.#closed) return;
     this.#closed = true;
     this.#heartbeat.stop();
+    this.#scheduling?.close();
+    this.#scheduling = undefined;
     try {
       this.#chain?.stop();
     } finally {
@@ -208,13 +216,23 @@ export class FlightRecorder implements FlightRecorderStatus {
   }
 
   #beat(nowNs: bigint, previousNs: bigint, excusedNs: bigint): void {
-    const now = Number(nowNs / 1000n);
-    const gapMs = Number(nowNs - previousNs - excusedNs) / 1e6;
-    const stalled = this.#o.stalls.enabled && gapMs > this.#o.stalls.thresholdMs;
-    if (!stalled && now - this.#chunkStartedUs < this.#o.chunkMs * 1000) return;
-    const fresh = this.#rotate();
-    if (stalled) this.#recordStall(Number(previousNs / 1000n), now, gapMs, fresh);
-    if (fresh) this.#ring.push(fresh, now);
+    const reading = this.#scheduling?.read();
+    try {
+      const now = Number(nowNs / 1000n);
+      const gapMs = Number(nowNs - previousNs - excusedNs) / 1e6;
+      const stalled = this.#o.stalls.enabled && gapMs > this.#o.stalls.thresholdMs;
+      if (!stalled && now - this.#chunkStartedUs < this.#o.chunkMs * 1000) return;
+      const fresh = this.#rotate();
+      if (stalled) {
+        const last = this.#lastReading;
+        const scheduling = last && reading ? schedulingBetween(last, reading) : undefined;
+        this.#recordStall(Number(previousNs / 1000n), now, gapMs, fresh, scheduling);
+      }
+      if (fresh) this.#ring.push(fresh, now);
+    } finally {
+      // Read again after this beat's own work, from where the heartbeat measures the next gap.
+      this.#lastReading = this.#scheduling?.read();
+    }
   }
 
   /** The current chunk, compacted and fed to the taps; undefined when the chain is stopped or failed. */
@@ -236,20 +254,28 @@ export class FlightRecorder implements FlightRecorderStatus {
     return chunk;
   }
 
-  #recordStall(fromUs: number, toUs: number, gapMs: number, fresh: CpuChunk | undefined): void {
+  #recordStall(
+    fromUs: number,
+    toUs: number,
+    gapMs: number,
+    fresh: CpuChunk | undefined,
+    scheduling: StallScheduling | undefined,
+  ): void {
     const builder = this.#builder();
     for (const chunk of this.#ring.overlapping(fromUs, toUs)) builder.add(chunk, fromUs, toUs);
     if (fresh) builder.add(fresh, fromUs, toUs);
     const duration = formatStallDuration(gapMs);
+    const spent = scheduling === undefined ? {} : schedulingKeyValues(scheduling);
     if (builder.sampleCount === 0) {
       // No JavaScript ran: the process itself was not scheduled (a throttled or suspended container).
-      this.#logger?.V(1).info('pprof: event loop delay without CPU samples', { duration });
+      this.#logger?.V(1).info('pprof: event loop delay without CPU samples', { duration, ...spent });
       return;
     }
     const id = this.#stalls.nextId();
     const top = builder.topFrames(TOP_FRAMES);
     const kv = {
       duration,
+      ...spent,
       top: formatStallTop(top),
       ...(this.#o.stalls.logProfilePath ? { profile: `${this.#stallPath}${id}` } : {}),
     };
@@ -266,6 +292,7 @@ export class FlightRecorder implements FlightRecorderStatus {
       durationMs: Math.round(gapMs),
       samples: builder.sampleCount,
       top: Object.freeze(top),
+      ...(scheduling === undefined ? {} : { scheduling: Object.freeze(scheduling) }),
       profile: gzipSync(profile.encode()),
     });
     this.#stalls.add(record);
@@ -275,4 +302,13 @@ export class FlightRecorder implements FlightRecorderStatus {
       this.#logger?.error(err, 'pprof: onStall callback failed', { stall: id });
     }
   }
+}
+
+/** `onCPU="120ms" waitingForCPU="690ms" cpuThrottled="650ms"`: how the thread spent a stall, for its log line. */
+function schedulingKeyValues(s: StallScheduling): Record<string, string> {
+  return {
+    onCPU: formatStallDuration(s.onCpuMs),
+    waitingForCPU: formatStallDuration(s.waitingMs),
+    ...(s.throttledMs === undefined ? {} : { cpuThrottled: formatStallDuration(s.throttledMs) }),
+  };
 }

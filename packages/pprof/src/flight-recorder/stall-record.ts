@@ -1,5 +1,6 @@
 import { relative, sep } from 'node:path';
 import type { TopFrame } from '../internal/cpu-window.ts';
+import type { StallScheduling } from './thread-scheduling.ts';
 
 /** A function that held the CPU during a stall, with its share of the stall's samples. */
 export type StallFrame = TopFrame;
@@ -19,6 +20,11 @@ export interface StallRecord {
   readonly samples: number;
   /** The functions that held the CPU, most samples first (at most 5): see `top` in the README. */
   readonly top: readonly StallFrame[];
+  /**
+   * How the main thread spent the stall, from the kernel (Linux): on a CPU, waiting for one, and the
+   * cgroup's CPU-limit throttling. Absent where the kernel does not tell.
+   */
+  readonly scheduling?: StallScheduling;
   /** The stall's CPU profile, gzipped pprof: what `/debug/pprof/stalls/<id>` serves. */
   readonly profile: Buffer;
 }

@@ -15,6 +15,7 @@ export function renderStallsJson(records: readonly StallRecord[]): string {
         line: f.line,
         share: Number(f.share.toFixed(4)),
       })),
+      ...(r.scheduling === undefined ? {} : { scheduling: r.scheduling }),
       profile: `stalls/${r.id}`,
     })),
     null,
@@ -29,7 +30,7 @@ export function renderStallsPage(records: readonly StallRecord[], prefix: string
     .map(
       (r) =>
         `<tr><td><a href='stalls/${r.id}'>${r.id}</a></td><td>${new Date(r.startedAt).toISOString()}</td>` +
-        `<td>${formatStallDuration(r.durationMs)}</td><td>${r.samples}</td>` +
+        `<td>${formatStallDuration(r.durationMs)}</td><td>${spent(r)}</td><td>${r.samples}</td>` +
         `<td>${escapeHtml(formatStallTop(r.top, 1))}</td></tr>\n`,
     )
     .join('');
@@ -43,8 +44,16 @@ ${title}
 <br>
 <p>Event loop stalls seen by the flight recorder, newest first. Each links its CPU profile (gzipped pprof, for go tool pprof). Add format=json as a query parameter for JSON.</p>
 <table>
-<thead><td>Stall</td><td>Started</td><td>Blocked for</td><td>Samples</td><td>Top frame</td></thead>
+<thead><td>Stall</td><td>Started</td><td>Blocked for</td><td>On a CPU / waiting for one / throttled</td><td>Samples</td><td>Top frame</td></thead>
 ${rows}</table>
 ${records.length === 0 ? '<p>No stall recorded.</p>\n' : ''}</body>
 </html>`;
+}
+
+/** `120ms / 690ms / 650ms`: how the thread spent the stall; `-` for a figure the kernel did not give. */
+function spent(r: StallRecord): string {
+  const s = r.scheduling;
+  if (s === undefined) return '-';
+  const throttled = s.throttledMs === undefined ? '-' : formatStallDuration(s.throttledMs);
+  return `${formatStallDuration(s.onCpuMs)} / ${formatStallDuration(s.waitingMs)} / ${throttled}`;
 }
