@@ -216,12 +216,13 @@ export class FlightRecorder implements FlightRecorderStatus {
   }
 
   #beat(nowNs: bigint, previousNs: bigint, excusedNs: bigint): void {
-    const reading = this.#scheduling?.read();
     try {
       const now = Number(nowNs / 1000n);
       const gapMs = Number(nowNs - previousNs - excusedNs) / 1e6;
       const stalled = this.#o.stalls.enabled && gapMs > this.#o.stalls.thresholdMs;
       if (!stalled && now - this.#chunkStartedUs < this.#o.chunkMs * 1000) return;
+      // The stall ends here, before this beat's own work (the rotation).
+      const reading = stalled ? this.#scheduling?.read() : undefined;
       const fresh = this.#rotate();
       if (stalled) {
         const last = this.#lastReading;

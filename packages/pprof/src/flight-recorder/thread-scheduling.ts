@@ -29,8 +29,8 @@ interface Reading {
   readonly throttledNs: number | undefined;
 }
 
-/** cgroup v2 counts throttling in µs (`throttled_usec`), v1 in ns (`throttled_time`). */
-const THROTTLED_KEYS = { throttled_usec: 1000, throttled_time: 1 } as const;
+/** Nanoseconds per unit of the throttled figure: cgroup v2 counts µs (`throttled_usec`), v1 ns (`throttled_time`). */
+const THROTTLED_KEYS: Readonly<Record<string, number>> = { throttled_usec: 1000, throttled_time: 1 };
 
 /**
  * Reads the main thread's scheduler counters (`/proc/thread-self/schedstat`, Linux) and its cgroup's
@@ -41,9 +41,9 @@ const THROTTLED_KEYS = { throttled_usec: 1000, throttled_time: 1 } as const;
 export class ThreadScheduling {
   readonly #buffer = Buffer.alloc(1024);
   #schedstat: number | undefined;
-  #cpuStat: { readonly fd: number; readonly scale: number } | undefined;
+  #cpuStat: number | undefined;
 
-  private constructor(schedstat: number, cpuStat: { fd: number; scale: number } | undefined) {
+  private constructor(schedstat: number, cpuStat: number | undefined) {
     this.#schedstat = schedstat;
     this.#cpuStat = cpuStat;
   }
@@ -68,7 +68,7 @@ export class ThreadScheduling {
   /** The counters now; undefined once a read failed. */
   read(): Reading | undefined {
     if (this.#schedstat === undefined) return undefined;
-    const fields = this.#readText(this.#schedstat)?.split(' ');
+    const fields = preadText(this.#schedstat, this.#buffer)?.split(' ');
     const onCpuNs = Number(fields?.[0]);
     const waitingNs = Number(fields?.[1]);
     if (!Number.isFinite(onCpuNs) || !Number.isFinite(waitingNs)) {
@@ -80,30 +80,19 @@ export class ThreadScheduling {
 
   /** Closes the files; later reads are undefined. Idempotent. */
   close(): void {
-    for (const fd of [this.#schedstat, this.#cpuStat?.fd]) if (fd !== undefined) closeQuietly(fd);
+    for (const fd of [this.#schedstat, this.#cpuStat]) if (fd !== undefined) closeQuietly(fd);
     this.#schedstat = undefined;
     this.#cpuStat = undefined;
   }
 
   #throttledNs(): number | undefined {
-    const cpuStat = this.#cpuStat;
-    if (cpuStat === undefined) return undefined;
-    const value = throttledValue(this.#readText(cpuStat.fd));
-    if (value === undefined) {
-      closeQuietly(cpuStat.fd);
+    if (this.#cpuStat === undefined) return undefined;
+    const ns = throttledNanos(preadText(this.#cpuStat, this.#buffer));
+    if (ns === undefined) {
+      closeQuietly(this.#cpuStat);
       this.#cpuStat = undefined;
-      return undefined;
     }
-    return value * cpuStat.scale;
-  }
-
-  #readText(fd: number): string | undefined {
-    try {
-      const n = readSync(fd, this.#buffer, 0, this.#buffer.length, 0);
-      return this.#buffer.toString('latin1', 0, n);
-    } catch {
-      return undefined;
-    }
+    return ns;
   }
 }
 
@@ -119,27 +108,36 @@ export function schedulingBetween(from: Reading, to: Reading): StallScheduling {
   };
 }
 
-/** The throttled figure of a `cpu.stat` text, in its own unit; undefined when absent. */
-function throttledValue(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  for (const line of text.split('\n')) {
-    const [key, value] = line.split(' ');
-    if (key !== undefined && Object.hasOwn(THROTTLED_KEYS, key) && value !== undefined) {
+/** The whole of a small kernel file, read again from its start; undefined when the read fails. */
+function preadText(fd: number, buffer: Buffer): string | undefined {
+  try {
+    return buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The throttled time of a `cpu.stat` text in nanoseconds; undefined when it has none. */
+function throttledNanos(text: string | undefined): number | undefined {
+  for (const line of text?.split('\n') ?? []) {
+    const [key = '', value] = line.split(' ');
+    const scale = Object.hasOwn(THROTTLED_KEYS, key) ? THROTTLED_KEYS[key] : undefined;
+    if (scale !== undefined) {
       const n = Number(value);
-      return Number.isFinite(n) ? n : undefined;
+      return Number.isFinite(n) ? n * scale : undefined;
     }
   }
   return undefined;
 }
 
 /**
- * The `cpu.stat` of the process's cgroup with the unit of its throttled figure, or undefined. cgroup v1
+ * The `cpu.stat` of the process's cgroup, opened, or undefined. cgroup v1
  * first: the line of `/proc/self/cgroup` whose controllers include `cpu`, under that hierarchy's mount
  * (`cpu,cpuacct` or `cpu`), then the mount's root (a container runtime mounts the container's own
  * cgroup there). Then v2: the `0::<path>` line under `/sys/fs/cgroup` (on a hybrid host that line names
  * a hierarchy without the cpu controller, hence second).
  */
-function openCpuStat(root: string): { fd: number; scale: number } | undefined {
+function openCpuStat(root: string): number | undefined {
   let lines: string[];
   try {
     lines = readFileSync(`${root}/proc/self/cgroup`, 'utf8').split('\n');
@@ -167,14 +165,11 @@ function openCpuStat(root: string): { fd: number; scale: number } | undefined {
 }
 
 /** `file` opened, when it is a `cpu.stat` with a throttled figure. */
-function openThrottled(file: string): { fd: number; scale: number } | undefined {
+function openThrottled(file: string): number | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
-    const buffer = Buffer.alloc(1024);
-    const text = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
-    for (const [key, scale] of Object.entries(THROTTLED_KEYS))
-      if (text.startsWith(`${key} `) || text.includes(`\n${key} `)) return { fd, scale };
+    if (throttledNanos(preadText(fd, Buffer.alloc(1024))) !== undefined) return fd;
   } catch {
     // not there, or not readable: the next candidate
   }
