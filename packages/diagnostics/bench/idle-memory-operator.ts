@@ -50,7 +50,7 @@ async function kubediag(): Promise<void> {
     metrics: { registry: new Registry() },
     ...(variant === 'kubediag-no-pprof' ? { profiling: false as const } : {}),
     // pprof with its heap sampler but not the flight recorder's always-on CPU profiler.
-    ...(variant === 'kubediag-no-flight-recorder'
+    ...(variant.startsWith('kubediag-no-flight-recorder')
       ? { profiling: { flightRecorder: { enabled: false } } }
       : {}),
     // A filter that lets every request through: what the Kubernetes filter holds at rest is the difference.
@@ -59,7 +59,25 @@ async function kubediag(): Promise<void> {
   await diag.start();
 }
 
-await (variant === 'bare' ? bare() : kubediag());
+/**
+ * A V8 CPU profile left running, as the flight recorder keeps one, with nothing of the recorder's
+ * own (no ring, no heartbeat): with `*-raw-cpu-profile`, what V8's profiler alone holds at rest.
+ */
+async function rawCpuProfile(): Promise<void> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<void>((resolve, reject) =>
+      session.post(method, params, (err) => (err ? reject(err) : resolve())),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 20_000 });
+  await post('Profiler.start');
+}
+
+await (variant.startsWith('bare') ? bare() : kubediag());
+if (variant.endsWith('-raw-cpu-profile')) await rawCpuProfile();
 const gc = (globalThis as { gc?: () => void }).gc!;
 await new Promise((r) => setTimeout(r, idleMs));
 gc();

@@ -6,7 +6,9 @@
  * out, to see what each holds. Each process is bundled as the published packages are (kubediag's code
  * in the bundle, npm packages from node_modules), started, left idle, garbage collected, and read.
  * Run: node --conditions=@kubediag/source --import tsx bench/idle-memory.ts [node binaries...]
- * Env: BENCH_PROCESSES (per variant and Node, default 5), BENCH_VARIANTS (comma list).
+ * Env: BENCH_PROCESSES (per variant and Node, default 5), BENCH_VARIANTS (comma list; besides the
+ * defaults, `bare-raw-cpu-profile` and `kubediag-no-flight-recorder-raw-cpu-profile` add a bare V8 CPU
+ * profile, nothing of the recorder's own, to tell V8's share of the recorder's cost from ours).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
