@@ -116,10 +116,17 @@ describe.each(['secure', 'insecure'] as const)('%s mode', (mode) => {
       if (mode === 'secure') {
         expect(refusedUnauthorized.length).toBeGreaterThan(COUNT / 10);
         for (const kind of ['metrics', 'flags', 'canary', 'health'])
-          expect(effects[kind] ?? 0).toBeGreaterThan(0);
+          expect(
+            effects[kind] ?? 0,
+            `${kind} handler runs, of ${JSON.stringify(effects)} (seed ${SEED})`,
+          ).toBeGreaterThan(0);
         expect(output).toContain(`user={"username":"${ids.readerUser}"`);
       } else {
-        for (const kind of ['metrics', 'health']) expect(effects[kind] ?? 0).toBeGreaterThan(0);
+        for (const kind of ['metrics', 'health'])
+          expect(
+            effects[kind] ?? 0,
+            `${kind} handler runs, of ${JSON.stringify(effects)} (seed ${SEED})`,
+          ).toBeGreaterThan(0);
       }
       expect(output.match(/"request" logger="diagnostics-server"/g)?.length ?? 0).toBeGreaterThan(COUNT / 4);
 

@@ -454,21 +454,25 @@ function body(rng: Prng, method: string, path: string, carriesReader: boolean): 
   let payload: Buffer;
   if (flags || rng.chance(0.5)) {
     // Only the reader may change -v, and only ever to 10 (the child's -v): any other value taking
-    // effect proves a request without an allow decision reached the handler.
+    // effect proves a request without an allow decision reached the handler. Half the reader's flag
+    // bodies are that one valid value, so that every run sets -v through the whole chain several
+    // times: picked 1 in 11, seed 3238058374 made none that was also well framed and allowed.
     const text = carriesReader
-      ? rng.pick([
-          '10',
-          '010',
-          'abc',
-          '',
-          ' 10',
-          '10\n',
-          '1e1',
-          '0x10',
-          '-10',
-          '99999999999999999999',
-          '\u00e9',
-        ])
+      ? flags && rng.chance(0.5)
+        ? '10'
+        : rng.pick([
+            '10',
+            '010',
+            'abc',
+            '',
+            ' 10',
+            '10\n',
+            '1e1',
+            '0x10',
+            '-10',
+            '99999999999999999999',
+            '\u00e9',
+          ])
       : rng.pick(['0', '1', '3', '7', '11', '42', '007', 'abc', '', '-1', '4294967296']);
     payload = Buffer.from(text);
   } else {
