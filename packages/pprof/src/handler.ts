@@ -11,7 +11,12 @@ import { takeGoroutineSnapshot } from './goroutine.ts';
 import { goroutineSnapshotToPprof } from './goroutine-pprof.ts';
 import { renderGoroutineDebug1, renderGoroutineDebug2 } from './goroutine-text.ts';
 import { renderHeapText } from './heap-text.ts';
-import { PROFILE_DESCRIPTIONS, RECORDER_DESCRIPTIONS, renderIndexPage } from './index-page.ts';
+import {
+  PROFILE_DESCRIPTIONS,
+  RECORDER_DESCRIPTIONS,
+  renderIndexPage,
+  UNSAMPLED_STALLS_DESCRIPTION,
+} from './index-page.ts';
 import { abortableSleep } from './internal/abortable-sleep.ts';
 import { acquireCpuProfileLock } from './internal/cpu-lock.ts';
 import { subtractProfiles } from './internal/delta.ts';
@@ -170,9 +175,10 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
   const name = url.pathname.slice(prefix.length);
   const q = url.searchParams;
   const recorder = ctx.recorder;
-  // With the recorder off these names fall through to Go's 404, as before the recorder existed.
+  // With the recorder off these names fall through to Go's 404, as before the recorder existed;
+  // flightrecording too while the recorder keeps no samples.
   if (recorder !== undefined) {
-    if (name === 'flightrecording')
+    if (name === 'flightrecording' && recorder.sampling)
       return serveFlightRecording(recorder, ctx.o.flightRecorder.windowMs, res, q);
     if (name === 'stalls') return serveStalls(recorder, prefix, res, q);
     if (name.startsWith('stalls/')) return serveStall(recorder, name.slice('stalls/'.length), res);
@@ -204,7 +210,11 @@ function serveIndex(res: ServerResponse, recorder: FlightRecorder | undefined): 
     stalls: recorder?.stalls.length ?? 0,
   };
   const descriptions =
-    recorder === undefined ? PROFILE_DESCRIPTIONS : { ...PROFILE_DESCRIPTIONS, ...RECORDER_DESCRIPTIONS };
+    recorder === undefined
+      ? PROFILE_DESCRIPTIONS
+      : recorder.sampling
+        ? { ...PROFILE_DESCRIPTIONS, ...RECORDER_DESCRIPTIONS }
+        : { ...PROFILE_DESCRIPTIONS, stalls: UNSAMPLED_STALLS_DESCRIPTION };
   serveText(
     res,
     renderIndexPage(
@@ -278,7 +288,7 @@ async function serveCpu(
 }
 
 /**
- * One CPU profile of `durationMs`: cut from the flight recorder's stream while it runs (its sampling
+ * One CPU profile of `durationMs`: cut from the flight recorder's stream while it samples (its sampling
  * interval, no second profiler started), else taken by the backend.
  */
 async function collectCpu(
@@ -287,7 +297,7 @@ async function collectCpu(
   signal: AbortSignal,
 ): Promise<{ profile: Profile; source: string }> {
   const recorder = ctx.recorder;
-  if (recorder !== undefined) {
+  if (recorder?.sampling === true) {
     const tap = recorder.tap();
     try {
       await abortableSleep(durationMs, signal);

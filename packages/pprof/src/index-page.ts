@@ -17,13 +17,17 @@ export const PROFILE_DESCRIPTIONS: Readonly<Record<string, string>> = Object.fre
     'CPU profile. You can specify the duration in the seconds GET parameter. After you get the profile file, use the go tool pprof command to investigate the profile.',
 });
 
-/** The flight recorder's entries, listed while it runs. */
+/** The flight recorder's entries, listed while it runs: `flightrecording` only while it samples. */
 export const RECORDER_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
   flightrecording:
     "CPU profile of the last seconds, kept by the flight recorder and served at once. You can specify the duration in the seconds GET parameter, up to the recorder's window.",
   stalls:
     'Event loop stalls the flight recorder saw, each with the CPU profile of the time the loop was blocked. Use format=json as a query parameter for JSON.',
 });
+
+/** The stalls entry of a recorder that keeps no CPU samples. */
+export const UNSAMPLED_STALLS_DESCRIPTION =
+  'Event loop stalls the flight recorder saw, each with how long the loop was blocked and how the thread spent that time (no CPU samples are kept). Use format=json as a query parameter for JSON.';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {

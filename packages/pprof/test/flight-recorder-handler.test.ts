@@ -9,6 +9,7 @@ import {
   type PprofOptions,
   type StallRecord,
 } from '@kubediag/pprof';
+import { STALL_WITHOUT_PROFILE } from '../src/flight-recorder/serve.ts';
 import { readSamples } from '../src/internal/profile-reader.ts';
 import { blockingFile, blockingFunction } from './support/blocking.ts';
 import { FakeBackend } from './support/fake-backend.ts';
@@ -159,12 +160,12 @@ describe('unit: flight recorder endpoints', () => {
     expect(mine()).toHaveLength(1);
     expect(record.durationMs).toBeGreaterThanOrEqual(1000);
     expect(handler.flightRecorder?.stalls).toContain(record);
-    expect(handler.flightRecorder?.stallBytes).toBeGreaterThan(record.profile.length);
+    expect(handler.flightRecorder?.stallBytes).toBeGreaterThan(record.profile!.length);
 
     const served = await get(`${base}/debug/pprof/stalls/${record.id}`);
     expect(served.status).toBe(200);
     expect(served.headers['content-disposition']).toBe(`attachment; filename="stall-${record.id}"`);
-    expect(served.body.equals(record.profile)).toBe(true);
+    expect(served.body.equals(record.profile!)).toBe(true);
     const samples = readSamples(decode(served.body));
     expect(samples.some((s) => s.frames[0]?.name === 'blockInStall')).toBe(true);
 
@@ -252,6 +253,69 @@ describe('unit: flight recorder endpoints', () => {
     await second.ready();
     expect(second.flightRecorder).toBeDefined();
     await second.close();
+  });
+});
+
+describe('unit: flight recorder without CPU samples', () => {
+  it('lists stalls but no flightrecording, and takes /debug/pprof/profile from the backend', async () => {
+    const backend = new FakeBackend();
+    const { base, handler } = await start({ backend, ...recorderOn({ cpuSamples: false }) });
+    expect(handler.flightRecorder?.sampling).toBe(false);
+    const html = (await get(`${base}/debug/pprof/`)).body.toString();
+    const names = [...html.matchAll(/<td><a href='(\w+)\?debug=1'>(\w+)<\/a><\/td>/g)].map((m) => m[2]);
+    expect(names).toEqual(['allocs', 'cmdline', 'goroutine', 'heap', 'profile', 'stalls']);
+    expect(html).toContain('no CPU samples are kept');
+    expectGoError(await get(`${base}/debug/pprof/flightrecording`), 404, 'Unknown profile');
+    const reply = get(`${base}/debug/pprof/profile?seconds=1`);
+    await until(() => backend.requests.length === 1);
+    backend.finish();
+    expect((await reply).status).toBe(200);
+    expect(handler.flightRecorder?.chunks).toBe(0);
+  });
+
+  it('a blocked event loop: one warning with its duration and no top, one onStall, a record without profile', async () => {
+    const stalls: StallRecord[] = [];
+    const { logger, lines } = recordingLogger(true);
+    const { base, handler } = await start({
+      logger,
+      ...recorderOn({ cpuSamples: false, stalls: { thresholdMs: 400, onStall: (r) => stalls.push(r) } }),
+    });
+    // The machine is shared: this test's stall is the one at least as long as its block.
+    const mine = () => stalls.filter((r) => r.durationMs >= 1000);
+    blockEventLoop(1000);
+    await until(() => mine().length > 0);
+    const record = mine()[0]!;
+    expect(record).toMatchObject({ samples: 0, top: [] });
+    expect(record.profile).toBeUndefined();
+    // Its warning is the one of a second or more ("1.0s"; shorter ones read "850ms").
+    const warnings = lines.filter(
+      (l) =>
+        l.level === 'W' &&
+        l.msg === 'Event loop was blocked' &&
+        /^\d+\.\ds$/.test(String(l.kv?.['duration'])),
+    );
+    expect(warnings).toHaveLength(1);
+    const warning = warnings[0];
+    expect(warning?.kv).not.toHaveProperty('top');
+    expect(warning?.kv).not.toHaveProperty('profile');
+    if (process.platform === 'linux') {
+      expect(record.scheduling!.onCpuMs).toBeGreaterThanOrEqual(10);
+      expect(warning?.kv).toMatchObject({ onCPU: expect.stringMatching(/^\d+(ms|\.\ds)$/) as unknown });
+    }
+    expect(handler.flightRecorder?.bytes).toBe(0);
+    expect(handler.flightRecorder?.stallBytes).toBeGreaterThan(0);
+
+    const json = JSON.parse((await get(`${base}/debug/pprof/stalls?format=json`)).body.toString()) as Record<
+      string,
+      unknown
+    >[];
+    const entry = json.find((e) => e['id'] === record.id);
+    expect(entry).toMatchObject({ durationMs: record.durationMs, samples: 0, top: [] });
+    expect(entry).not.toHaveProperty('profile');
+    const html = (await get(`${base}/debug/pprof/stalls`)).body.toString();
+    expect(html).toContain(`<tr><td>${record.id}</td>`);
+    expect(html).not.toContain(`href='stalls/${record.id}'`);
+    expectGoError(await get(`${base}/debug/pprof/stalls/${record.id}`), 404, STALL_WITHOUT_PROFILE);
   });
 });
 

@@ -143,6 +143,7 @@ describe('unit: pprof options', () => {
   it('fills the flight recorder defaults: off, 20 ms samples, a minute in 5 s chunks, 1 MiB, stalls over 500 ms kept in 256 KiB', () => {
     expect(resolvePprofOptions().flightRecorder).toEqual({
       enabled: false,
+      cpuSamples: true,
       samplingIntervalMicros: 20_000,
       windowMs: 60_000,
       chunkMs: 5_000,
@@ -165,6 +166,20 @@ describe('unit: pprof options', () => {
         message: 'expected at most flightRecorder.windowMs (1000), got 2000',
       },
     ]);
+  });
+
+  it('refuses a recorder with neither CPU samples nor stalls: it would record nothing', () => {
+    const options = { flightRecorder: { enabled: true, cpuSamples: false, stalls: { enabled: false } } };
+    expect(validatePprofOptions(resolvePprofOptions(options))).toEqual([
+      {
+        path: 'flightRecorder.cpuSamples',
+        message:
+          'expected true while flightRecorder.stalls.enabled is false (the recorder would record nothing)',
+      },
+    ]);
+    expect(problemsOf(() => createPprofHandler(options))).toHaveLength(1);
+    const stallsOnly = { flightRecorder: { enabled: true, cpuSamples: false } };
+    expect(validatePprofOptions(resolvePprofOptions(stallsOnly))).toEqual([]);
   });
 
   it('refuses wrong and misspelled flight recorder options with their paths', () => {

@@ -13,6 +13,8 @@ import { schedulingBetween, ThreadScheduling, type StallScheduling } from './thr
 
 /** What a handler's flight recorder shows of itself: for metrics, health pages and tests. */
 export interface FlightRecorderStatus {
+  /** V8's profiler runs for the recorder (`flightRecorder.cpuSamples`, and it started). */
+  readonly sampling: boolean;
   /** Estimated heap bytes of the samples held (at most `flightRecorder.maxBytes`). */
   readonly bytes: number;
   /** Profiles (chunks) held in the window. */
@@ -38,6 +40,12 @@ export interface RecorderTap {
 
 const KEY = Symbol.for('kubediag.pprof.flightRecorder');
 const TOP_FRAMES = 5;
+/**
+ * Without CPU samples, a stall during which the thread was on a CPU for less than this ran no code of
+ * its own (the kernel's figure moves in scheduler ticks, 1-10 ms): it is the machine's, as a sampled
+ * stall without samples is.
+ */
+const NOT_RUN_MS = 10;
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 /** Epoch nanoseconds of a monotonic timestamp (µs), through the current offset between the clocks. */
 const epochNanos = (us: number): bigint => BigInt(Math.round(Date.now() * 1000 - (nowUs() - us))) * 1000n;
@@ -45,7 +53,8 @@ const epochNanos = (us: number): bigint => BigInt(Math.round(Date.now() * 1000 -
 /**
  * The flight recorder and stall detector of one handler. Construction takes the per-thread lock
  * (`KDIAG_PPROF_FLIGHT_RECORDER_IN_USE` if another recorder runs); `start()` starts V8's profiler chain
- * and the heartbeat; `close()` stops both and drops everything held.
+ * (unless `cpuSamples` is off: then stalls are timed and split, not sampled) and the heartbeat;
+ * `close()` stops both and drops everything held.
  *
  * One heartbeat drives everything on the main thread: each beat checks the gap since the previous one
  * (a stall when longer than the threshold) and rotates the chain when the current chunk is `chunkMs`
@@ -101,9 +110,9 @@ export class FlightRecorder implements FlightRecorderStatus {
 
   /** Starts sampling and the heartbeat. Rejects with `KDIAG_PPROF_BACKEND_UNAVAILABLE` without an inspector. */
   async start(): Promise<void> {
-    const chain = await ProfileChain.start(this.#o.samplingIntervalMicros);
+    const chain = this.#o.cpuSamples ? await ProfileChain.start(this.#o.samplingIntervalMicros) : undefined;
     if (this.#closed) {
-      chain.stop();
+      chain?.stop();
       return;
     }
     this.#chain = chain;
@@ -115,6 +124,11 @@ export class FlightRecorder implements FlightRecorderStatus {
 
   get bytes(): number {
     return this.#ring.bytes;
+  }
+
+  /** V8's profiler runs for this recorder: profiles can be cut from it (`recording`, `tap`). */
+  get sampling(): boolean {
+    return this.#chain !== undefined;
   }
 
   get chunks(): number {
@@ -220,7 +234,8 @@ export class FlightRecorder implements FlightRecorderStatus {
       const now = Number(nowNs / 1000n);
       const gapMs = Number(nowNs - previousNs - excusedNs) / 1e6;
       const stalled = this.#o.stalls.enabled && gapMs > this.#o.stalls.thresholdMs;
-      if (!stalled && now - this.#chunkStartedUs < this.#o.chunkMs * 1000) return;
+      if (!stalled && (this.#chain === undefined || now - this.#chunkStartedUs < this.#o.chunkMs * 1000))
+        return;
       // The stall ends here, before this beat's own work (the rotation).
       const reading = stalled ? this.#scheduling?.read() : undefined;
       const fresh = this.#rotate();
@@ -262,6 +277,10 @@ export class FlightRecorder implements FlightRecorderStatus {
     fresh: CpuChunk | undefined,
     scheduling: StallScheduling | undefined,
   ): void {
+    if (!this.#o.cpuSamples) {
+      this.#recordUnsampledStall(fromUs, gapMs, scheduling);
+      return;
+    }
     const builder = this.#builder();
     for (const chunk of this.#ring.overlapping(fromUs, toUs)) builder.add(chunk, fromUs, toUs);
     if (fresh) builder.add(fresh, fromUs, toUs);
@@ -274,20 +293,18 @@ export class FlightRecorder implements FlightRecorderStatus {
     }
     const id = this.#stalls.nextId();
     const top = builder.topFrames(TOP_FRAMES);
-    const kv = {
+    this.#warn({
       duration,
       ...spent,
       top: formatStallTop(top),
       ...(this.#o.stalls.logProfilePath ? { profile: `${this.#stallPath}${id}` } : {}),
-    };
-    if (this.#logger?.warning) this.#logger.warning('Event loop was blocked', kv);
-    else this.#logger?.V(0).info('Event loop was blocked', kv);
+    });
     const profile = builder.build({
       timeNanos: epochNanos(fromUs),
       durationNanos: BigInt(Math.round((toUs - fromUs) * 1000)),
       comments: [`event loop stall ${id}: blocked for ${duration}`],
     });
-    const record: StallRecord = Object.freeze({
+    this.#keep({
       id,
       startedAt: Math.round(Number(epochNanos(fromUs) / 1_000_000n)),
       durationMs: Math.round(gapMs),
@@ -296,11 +313,40 @@ export class FlightRecorder implements FlightRecorderStatus {
       ...(scheduling === undefined ? {} : { scheduling: Object.freeze(scheduling) }),
       profile: gzipSync(profile.encode()),
     });
+  }
+
+  /** A stall without CPU samples: its duration and, where the kernel tells, how the thread spent it. */
+  #recordUnsampledStall(fromUs: number, gapMs: number, scheduling: StallScheduling | undefined): void {
+    const duration = formatStallDuration(gapMs);
+    const spent = scheduling === undefined ? {} : schedulingKeyValues(scheduling);
+    if (scheduling !== undefined && scheduling.onCpuMs < NOT_RUN_MS) {
+      this.#logger?.V(1).info('pprof: event loop delay while the thread did not run', { duration, ...spent });
+      return;
+    }
+    this.#warn({ duration, ...spent });
+    this.#keep({
+      id: this.#stalls.nextId(),
+      startedAt: Math.round(Number(epochNanos(fromUs) / 1_000_000n)),
+      durationMs: Math.round(gapMs),
+      samples: 0,
+      top: Object.freeze([]),
+      ...(scheduling === undefined ? {} : { scheduling: Object.freeze(scheduling) }),
+    });
+  }
+
+  #warn(kv: Record<string, string>): void {
+    if (this.#logger?.warning) this.#logger.warning('Event loop was blocked', kv);
+    else this.#logger?.V(0).info('Event loop was blocked', kv);
+  }
+
+  /** Keeps the record (bounded by the store) and hands it to `onStall`. */
+  #keep(fields: StallRecord): void {
+    const record = Object.freeze(fields);
     this.#stalls.add(record);
     try {
       this.#o.stalls.onStall?.(record);
     } catch (err) {
-      this.#logger?.error(err, 'pprof: onStall callback failed', { stall: id });
+      this.#logger?.error(err, 'pprof: onStall callback failed', { stall: record.id });
     }
   }
 }

@@ -52,11 +52,19 @@ export function serveStalls(
   serveText(res, renderStallsPage(recorder.stalls, prefix), 'text/html; charset=utf-8');
 }
 
+/** The 404 text of a stall kept without a profile. */
+export const STALL_WITHOUT_PROFILE =
+  'This stall has no CPU profile: the flight recorder keeps no CPU samples (flightRecorder.cpuSamples is false)';
+
 /** `stalls/<id>`: the stall's CPU profile (gzipped pprof), or 404 `Unknown stall`. */
 export function serveStall(recorder: FlightRecorder, id: string, res: ServerResponse): void {
   const record = /^[1-9][0-9]{0,8}$/.test(id) ? recorder.stall(Number(id)) : undefined;
   if (record === undefined) {
     serveError(res, 404, 'Unknown stall');
+    return;
+  }
+  if (record.profile === undefined) {
+    serveError(res, 404, STALL_WITHOUT_PROFILE);
     return;
   }
   serveBinary(res, `stall-${record.id}`, record.profile);

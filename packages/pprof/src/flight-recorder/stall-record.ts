@@ -16,24 +16,30 @@ export interface StallRecord {
    * return, so at most one heartbeat (a quarter of the threshold, 100 ms at most) longer than the block.
    */
   readonly durationMs: number;
-  /** CPU samples taken during the stall. */
+  /** CPU samples taken during the stall (0 with `flightRecorder.cpuSamples: false`). */
   readonly samples: number;
-  /** The functions that held the CPU, most samples first (at most 5): see `top` in the README. */
+  /**
+   * The functions that held the CPU, most samples first (at most 5): see `top` in the README. Empty
+   * without CPU samples.
+   */
   readonly top: readonly StallFrame[];
   /**
    * How the main thread spent the stall, from the kernel (Linux): on a CPU, waiting for one, and the
    * cgroup's CPU-limit throttling. Absent where the kernel does not tell.
    */
   readonly scheduling?: StallScheduling;
-  /** The stall's CPU profile, gzipped pprof: what `/debug/pprof/stalls/<id>` serves. */
-  readonly profile: Buffer;
+  /**
+   * The stall's CPU profile, gzipped pprof: what `/debug/pprof/stalls/<id>` serves. Absent with
+   * `flightRecorder.cpuSamples: false`.
+   */
+  readonly profile?: Buffer;
 }
 
 const RECORD_OVERHEAD = 512;
 
 /** Estimated heap bytes of a record: what `stalls.maxBytes` bounds. */
 export function stallRecordBytes(record: StallRecord): number {
-  let bytes = RECORD_OVERHEAD + record.profile.length;
+  let bytes = RECORD_OVERHEAD + (record.profile?.length ?? 0);
   for (const f of record.top) bytes += 64 + f.name.length + f.file.length;
   return bytes;
 }

@@ -1,7 +1,10 @@
 import { escapeHtml } from '../index-page.ts';
 import { formatStallDuration, formatStallTop, type StallRecord } from './stall-record.ts';
 
-/** The stalls index as JSON: newest last, each with the path of its profile (relative to the index). */
+/**
+ * The stalls index as JSON: oldest first, each with the path of its profile (relative to the index)
+ * when it has one.
+ */
 export function renderStallsJson(records: readonly StallRecord[]): string {
   return `${JSON.stringify(
     records.map((r) => ({
@@ -16,7 +19,7 @@ export function renderStallsJson(records: readonly StallRecord[]): string {
         share: Number(f.share.toFixed(4)),
       })),
       ...(r.scheduling === undefined ? {} : { scheduling: r.scheduling }),
-      profile: `stalls/${r.id}`,
+      ...(r.profile === undefined ? {} : { profile: `stalls/${r.id}` }),
     })),
     null,
     2,
@@ -29,7 +32,8 @@ export function renderStallsPage(records: readonly StallRecord[], prefix: string
     .reverse()
     .map(
       (r) =>
-        `<tr><td><a href='stalls/${r.id}'>${r.id}</a></td><td>${new Date(r.startedAt).toISOString()}</td>` +
+        `<tr><td>${r.profile === undefined ? r.id : `<a href='stalls/${r.id}'>${r.id}</a>`}</td>` +
+        `<td>${new Date(r.startedAt).toISOString()}</td>` +
         `<td>${formatStallDuration(r.durationMs)}</td><td>${spent(r)}</td><td>${r.samples}</td>` +
         `<td>${escapeHtml(formatStallTop(r.top, 1))}</td></tr>\n`,
     )
@@ -42,7 +46,7 @@ export function renderStallsPage(records: readonly StallRecord[], prefix: string
 <body>
 ${title}
 <br>
-<p>Event loop stalls seen by the flight recorder, newest first. Each links its CPU profile (gzipped pprof, for go tool pprof). Add format=json as a query parameter for JSON.</p>
+<p>Event loop stalls seen by the flight recorder, newest first. Each links its CPU profile (gzipped pprof, for go tool pprof) when the recorder keeps CPU samples. Add format=json as a query parameter for JSON.</p>
 <table>
 <thead><td>Stall</td><td>Started</td><td>Blocked for</td><td>On a CPU / waiting for one / throttled</td><td>Samples</td><td>Top frame</td></thead>
 ${rows}</table>
