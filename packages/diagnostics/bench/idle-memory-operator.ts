@@ -53,6 +53,10 @@ async function kubediag(): Promise<void> {
     ...(variant.startsWith('kubediag-no-flight-recorder')
       ? { profiling: { flightRecorder: { enabled: false } } }
       : {}),
+    // The stall detector (heartbeat, the kernel's counters, the warning) without V8's CPU profiler.
+    ...(variant === 'kubediag-stalls-without-cpu-samples'
+      ? { profiling: { flightRecorder: { cpuSamples: false } } }
+      : {}),
     // A filter that lets every request through: what the Kubernetes filter holds at rest is the difference.
     ...(variant === 'kubediag-no-filter' ? { filterProvider: () => (_log, handler) => handler } : {}),
   });

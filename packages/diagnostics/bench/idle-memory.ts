@@ -3,7 +3,8 @@
  * the bare operator is client-node with a KubeConfig and an API client, prom-client's default
  * metrics and an HTTPS server for /metrics; kubediag is withDiagnostics() with its defaults (secure
  * port, Kubernetes filter, pprof with its flight recorder, klog), then variants that leave one part
- * out, to see what each holds. Each process is bundled as the published packages are (kubediag's code
+ * out (`kubediag-stalls-without-cpu-samples`: the recorder's stall detector without V8's profiler),
+ * to see what each holds. Each process is bundled as the published packages are (kubediag's code
  * in the bundle, npm packages from node_modules), started, left idle, garbage collected, and read.
  * Run: node --conditions=@kubediag/source --import tsx bench/idle-memory.ts [node binaries...]
  * Env: BENCH_PROCESSES (per variant and Node, default 5), BENCH_VARIANTS (comma list; besides the
@@ -24,7 +25,7 @@ const root = join(here, '..', '..', '..');
 const PROCESSES = Number(process.env['BENCH_PROCESSES'] ?? 5);
 const VARIANTS = (
   process.env['BENCH_VARIANTS'] ??
-  'bare,kubediag,kubediag-no-flight-recorder,kubediag-no-pprof,kubediag-no-filter'
+  'bare,kubediag,kubediag-no-flight-recorder,kubediag-stalls-without-cpu-samples,kubediag-no-pprof,kubediag-no-filter'
 ).split(',');
 const nodes = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [process.execPath];
 

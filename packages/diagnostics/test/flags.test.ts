@@ -25,6 +25,7 @@ describe('parseDiagnosticsFlags', () => {
       loggingFormat: 'text',
       tracingConfigFile: undefined,
       flightRecorder: true,
+      flightRecorderCpuSamples: true,
       flightRecorderWindowMs: 60_000,
       stallThresholdMs: 500,
       watchDisconnectedThresholdMs: 30_000,
@@ -137,17 +138,34 @@ describe('the flight recorder flags', () => {
   it('read Go durations and booleans from flags and environment variables', () => {
     expect(
       parseDiagnosticsFlags(
-        ['--flight-recorder=false', '--flight-recorder-window=2m30s', '-stall-threshold', '1.5s'],
+        [
+          '--flight-recorder=false',
+          '--flight-recorder-cpu-samples=false',
+          '--flight-recorder-window=2m30s',
+          '-stall-threshold',
+          '1.5s',
+        ],
         {},
       ).values,
-    ).toMatchObject({ flightRecorder: false, flightRecorderWindowMs: 150_000, stallThresholdMs: 1500 });
+    ).toMatchObject({
+      flightRecorder: false,
+      flightRecorderCpuSamples: false,
+      flightRecorderWindowMs: 150_000,
+      stallThresholdMs: 1500,
+    });
     expect(
       parseDiagnosticsFlags([], {
         KUBEDIAG_FLIGHT_RECORDER: 'f',
+        KUBEDIAG_FLIGHT_RECORDER_CPU_SAMPLES: '0',
         KUBEDIAG_FLIGHT_RECORDER_WINDOW: '10s',
         KUBEDIAG_STALL_THRESHOLD: '250ms',
       }).values,
-    ).toMatchObject({ flightRecorder: false, flightRecorderWindowMs: 10_000, stallThresholdMs: 250 });
+    ).toMatchObject({
+      flightRecorder: false,
+      flightRecorderCpuSamples: false,
+      flightRecorderWindowMs: 10_000,
+      stallThresholdMs: 250,
+    });
   });
 
   it('refuse what Go refuses, and fractions of a millisecond, naming the flag or the variable', () => {
@@ -179,6 +197,7 @@ describe('the flight recorder flags', () => {
       cpu: { maxSeconds: 60 },
       flightRecorder: {
         enabled: true,
+        cpuSamples: true,
         maxBytes: 4096,
         windowMs: 30_000,
         stalls: { keep: 3, thresholdMs: 2000 },

@@ -93,6 +93,31 @@ describe('the flight recorder under withDiagnostics', () => {
     expect(await value(registry, 'kubediag_flight_recorder_bytes')).toBeGreaterThan(0);
   });
 
+  it('without CPU samples still turns a blocked loop into a W line with its duration, and counts it', async () => {
+    const seen: StallRecord[] = [];
+    const { d, lines, registry } = await start({
+      profiling: {
+        flightRecorder: { cpuSamples: false, stalls: { thresholdMs: 100, onStall: (r) => seen.push(r) } },
+      },
+    });
+    expect(d.config.flightRecorder).toBe(true);
+
+    blockTheLoop(400);
+
+    await eventually(
+      async () => ((await value(registry, 'kubediag_event_loop_stalls_total')) ?? 0) >= 1 || undefined,
+    );
+    const warning = lines.find((l) => l.includes('"Event loop was blocked"'));
+    expect(warning).toMatch(/^W\d{4} .* duration="(\d+ms|\d+\.\ds)"/);
+    expect(warning).not.toContain('top=');
+    expect(seen[0]).toMatchObject({ samples: 0, top: [] });
+    expect(seen[0]!.durationMs).toBeGreaterThanOrEqual(400);
+    // Only stall records (ten at most, without profiles), no window of samples.
+    const bytes = await value(registry, 'kubediag_flight_recorder_bytes');
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThan(10 * 1024);
+  });
+
   it('runs one recorder per thread: a second instance goes without its own and says so', async () => {
     const first = await start();
     const second = await start();

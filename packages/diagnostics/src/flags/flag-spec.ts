@@ -117,6 +117,16 @@ export const DIAGNOSTICS_FLAGS: readonly FlagSpec[] = [
     env: 'KUBEDIAG_FLIGHT_RECORDER',
   },
   {
+    name: 'flight-recorder-cpu-samples',
+    type: 'boolean',
+    default: true,
+    help:
+      "Keep V8's CPU profiler running for the flight recorder. Set to false to save the memory it holds (about 5 MiB on Node 24): " +
+      'stalls are still logged with their duration and how the thread spent it, and counted, but without the functions that blocked the loop, ' +
+      'and /debug/pprof/flightrecording is not served.',
+    env: 'KUBEDIAG_FLIGHT_RECORDER_CPU_SAMPLES',
+  },
+  {
     name: 'flight-recorder-window',
     type: 'duration',
     default: '1m0s',

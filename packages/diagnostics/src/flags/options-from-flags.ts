@@ -79,6 +79,7 @@ function withFlightRecorderFlags(
     flightRecorder: {
       ...recorder,
       enabled: values.flightRecorder,
+      cpuSamples: values.flightRecorderCpuSamples,
       windowMs: values.flightRecorderWindowMs,
       stalls: { ...recorder?.stalls, thresholdMs: values.stallThresholdMs },
     },

@@ -21,6 +21,8 @@ export interface DiagnosticsFlagValues {
   readonly tracingConfigFile: string | undefined;
   /** `--flight-recorder`: `profiling.flightRecorder.enabled`. */
   readonly flightRecorder: boolean;
+  /** `--flight-recorder-cpu-samples`: `profiling.flightRecorder.cpuSamples`. */
+  readonly flightRecorderCpuSamples: boolean;
   /** `--flight-recorder-window` in milliseconds: `profiling.flightRecorder.windowMs`. */
   readonly flightRecorderWindowMs: number;
   /** `--stall-threshold` in milliseconds: `profiling.flightRecorder.stalls.thresholdMs`. */
@@ -167,6 +169,7 @@ export function parseDiagnosticsFlags(
       loggingFormat: get('logging-format')!,
       tracingConfigFile: get('tracing-config-file') || undefined,
       flightRecorder: getBool('flight-recorder'),
+      flightRecorderCpuSamples: getBool('flight-recorder-cpu-samples'),
       flightRecorderWindowMs: getDuration('flight-recorder-window'),
       stallThresholdMs: getDuration('stall-threshold'),
       watchDisconnectedThresholdMs: getDuration('watch-disconnected-threshold'),
