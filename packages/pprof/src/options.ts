@@ -384,14 +384,14 @@ export function resolvePprofOptions(options?: PprofOptions): ResolvedPprofOption
 export function validatePprofOptions(resolved: ResolvedPprofOptions): OptionProblem[] {
   const problems = checkValue(SHAPE, resolved);
   const recorder = resolved.flightRecorder as Partial<ResolvedFlightRecorderOptions> | undefined;
-  const { chunkMs, windowMs, cpuSamples, stalls } = isPlainObject(recorder) ? recorder : {};
+  const { enabled, chunkMs, windowMs, cpuSamples, stalls } = isPlainObject(recorder) ? recorder : {};
   if (typeof chunkMs === 'number' && typeof windowMs === 'number' && chunkMs > windowMs)
     problems.push({
       path: 'flightRecorder.chunkMs',
       message: `expected at most flightRecorder.windowMs (${windowMs}), got ${chunkMs}`,
     });
   // Without samples and without stalls the recorder would run a heartbeat for nothing.
-  if (cpuSamples === false && isPlainObject(stalls) && stalls['enabled'] === false)
+  if (enabled === true && cpuSamples === false && isPlainObject(stalls) && stalls['enabled'] === false)
     problems.push({
       path: 'flightRecorder.cpuSamples',
       message:

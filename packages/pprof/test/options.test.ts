@@ -180,6 +180,8 @@ describe('unit: pprof options', () => {
     expect(problemsOf(() => createPprofHandler(options))).toHaveLength(1);
     const stallsOnly = { flightRecorder: { enabled: true, cpuSamples: false } };
     expect(validatePprofOptions(resolvePprofOptions(stallsOnly))).toEqual([]);
+    const off = { flightRecorder: { ...options.flightRecorder, enabled: false } };
+    expect(validatePprofOptions(resolvePprofOptions(off))).toEqual([]);
   });
 
   it('refuses wrong and misspelled flight recorder options with their paths', () => {
