@@ -1,6 +1,11 @@
 import type { StallRecord } from '@kubediag/pprof';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  STALL_CPU_SECONDS,
+  STALL_CPU_WAIT_SECONDS,
+  STALL_THROTTLED_SECONDS,
+} from '../src/flight-recorder-metrics.ts';
 import { withDiagnostics, type Diagnostics, type DiagnosticsOptions } from '../src/index.ts';
 
 /** Keeps the CPU busy on the event loop for `ms`: what a synchronous parse of a huge list does. */
@@ -59,6 +64,7 @@ describe('the flight recorder under withDiagnostics', () => {
     });
     expect(d.config.flightRecorder).toBe(true);
     expect(await value(registry, 'kubediag_event_loop_stalls_total')).toBe(0);
+    expect(await value(registry, STALL_CPU_SECONDS)).toBe(0);
 
     blockTheLoop(400);
 
@@ -91,6 +97,12 @@ describe('the flight recorder under withDiagnostics', () => {
     expect(seen[0]!.durationMs).toBeGreaterThanOrEqual(400);
     // A stall record is kept (its profile), so the recorder holds bytes.
     expect(await value(registry, 'kubediag_flight_recorder_bytes')).toBeGreaterThan(0);
+    // How the thread spent it, as the record says (the kernel tells on Linux; elsewhere they stay 0).
+    const spent = seen[0]!.scheduling;
+    expect(await value(registry, STALL_CPU_SECONDS)).toBeCloseTo((spent?.onCpuMs ?? 0) / 1000, 6);
+    expect(await value(registry, STALL_CPU_WAIT_SECONDS)).toBeCloseTo((spent?.waitingMs ?? 0) / 1000, 6);
+    expect(await value(registry, STALL_THROTTLED_SECONDS)).toBeCloseTo((spent?.throttledMs ?? 0) / 1000, 6);
+    if (process.platform === 'linux') expect(await value(registry, STALL_CPU_SECONDS)).toBeGreaterThan(0);
   });
 
   it('without CPU samples still turns a blocked loop into a W line with its duration, and counts it', async () => {
@@ -142,5 +154,6 @@ describe('the flight recorder under withDiagnostics', () => {
     expect(d.config.flightRecorder).toBe(false);
     expect(registry.getSingleMetric('kubediag_event_loop_stalls_total')).toBeUndefined();
     expect(registry.getSingleMetric('kubediag_flight_recorder_bytes')).toBeUndefined();
+    expect(registry.getSingleMetric(STALL_CPU_SECONDS)).toBeUndefined();
   });
 });
